@@ -47,6 +47,10 @@ export const errorCatalogue = {
   STORAGE_UNAVAILABLE: { status: 503, message: 'A storage service is unavailable. Try again shortly.' },
   TASK_NOT_CANCELLABLE: { status: 409, message: 'The task has already finished and cannot be cancelled.' },
   INTERNAL: { status: 500, message: 'An internal error occurred. The error has been logged.' },
+  INVALID_HEADER: {
+    status: 422,
+    message: 'The header row is invalid: every column needs a unique, non-empty name, and __time and __task_id are reserved.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
