@@ -1,0 +1,135 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DataSourceSchema } from '../ingest/types.ts';
+import {
+  type AnalyticsStore,
+  type DataSourceSummary,
+  LINEAGE_COLUMN,
+  type LoadedTotals,
+  type LoadRequest,
+} from './AnalyticsStore.ts';
+
+/** Embedded analytics store: one DuckDB file, one table per data source, a lineage column on every row. */
+export class DuckDbAnalyticsStore implements AnalyticsStore {
+  readonly kind = 'duckdb';
+  readonly #instance: DuckDBInstance;
+  readonly #connection: DuckDBConnection;
+  /** DuckDB allows one writer; operations on the shared connection run one after another. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(instance: DuckDBInstance, connection: DuckDBConnection) {
+    this.#instance = instance;
+    this.#connection = connection;
+  }
+
+  static async open(dataDir: string): Promise<DuckDbAnalyticsStore> {
+    await mkdir(dataDir, { recursive: true });
+    const instance = await DuckDBInstance.create(path.join(dataDir, 'analytics.duckdb'), {
+      memory_limit: '256MB',
+      threads: '2',
+    });
+    return new DuckDbAnalyticsStore(instance, await instance.connect());
+  }
+
+  load(request: LoadRequest): Promise<void> {
+    const { schema, taskId } = request;
+    const table = quote(request.dataSourceName);
+    const columns = columnTypes(schema);
+    const definition = columns.map(([name, type]) => `${quote(name)} ${type}`).join(', ');
+    const jsonColumns = columns.map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`).join(', ');
+    return this.#exclusive(async () => {
+      await this.#connection.run(`CREATE TABLE IF NOT EXISTS ${table} (${definition})`);
+      await this.#connection.run('BEGIN TRANSACTION');
+      try {
+        await this.#connection.run(`DELETE FROM ${table} WHERE ${quote(LINEAGE_COLUMN)} = $1`, [taskId]);
+        await this.#connection.run(
+          `INSERT INTO ${table} (${columns.map(([name]) => quote(name)).join(', ')})
+           SELECT * FROM read_json(${sqlString(request.validatedFile)}, format = 'newline_delimited',
+             columns = {${jsonColumns}})`,
+        );
+        await this.#connection.run('COMMIT');
+      } catch (error) {
+        await this.#connection.run('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  totalsForTask(dataSourceName: string, schema: DataSourceSchema, taskId: string): Promise<LoadedTotals> {
+    return this.#exclusive(async () => {
+      if (!(await this.#tableExists(dataSourceName))) return { rowCount: 0, metricSums: {} };
+      const sums = schema.metrics.map((m, i) => `coalesce(sum(${quote(m.name)}), 0)::DOUBLE AS m${i}`);
+      const reader = await this.#connection.runAndReadAll(
+        `SELECT count(*)::DOUBLE AS row_count${sums.map((s) => `, ${s}`).join('')}
+         FROM ${quote(dataSourceName)} WHERE ${quote(LINEAGE_COLUMN)} = $1`,
+        [taskId],
+      );
+      const row = reader.getRowObjects()[0] ?? {};
+      return {
+        rowCount: Number(row.row_count ?? 0),
+        metricSums: Object.fromEntries(schema.metrics.map((m, i) => [m.name, Number(row[`m${i}`] ?? 0)])),
+      };
+    });
+  }
+
+  summary(dataSourceName: string, schema: DataSourceSchema): Promise<DataSourceSummary | null> {
+    return this.#exclusive(async () => {
+      if (!(await this.#tableExists(dataSourceName))) return null;
+      const sums = schema.metrics.map((m, i) => `, coalesce(sum(${quote(m.name)}), 0)::DOUBLE AS m${i}`).join('');
+      const reader = await this.#connection.runAndReadAll(
+        `SELECT count(*)::DOUBLE AS row_count, epoch_ms(min(__time))::DOUBLE AS min_time,
+           epoch_ms(max(__time))::DOUBLE AS max_time${sums}
+         FROM ${quote(dataSourceName)}`,
+      );
+      const row = reader.getRowObjects()[0] ?? {};
+      return {
+        rowCount: Number(row.row_count ?? 0),
+        minTime: row.min_time === null ? null : new Date(Number(row.min_time)),
+        maxTime: row.max_time === null ? null : new Date(Number(row.max_time)),
+        metricTotals: schema.metrics.map((m, i) => ({ name: m.name, sum: Number(row[`m${i}`] ?? 0) })),
+      };
+    });
+  }
+
+  async check(): Promise<void> {
+    await this.#exclusive(() => this.#connection.run('SELECT 1'));
+  }
+
+  async close(): Promise<void> {
+    await this.#queue.catch(() => {});
+    this.#connection.closeSync();
+    this.#instance.closeSync();
+  }
+
+  async #tableExists(name: string): Promise<boolean> {
+    const reader = await this.#connection.runAndReadAll(
+      `SELECT 1 FROM information_schema.tables WHERE table_name = $1`,
+      [name],
+    );
+    return reader.getRowObjects().length > 0;
+  }
+
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(work, work);
+    this.#queue = result.catch(() => {});
+    return result;
+  }
+}
+
+function columnTypes(schema: DataSourceSchema): [string, string][] {
+  return [
+    ['__time', 'TIMESTAMP'],
+    ...schema.dimensions.map((name): [string, string] => [name, 'VARCHAR']),
+    ...schema.metrics.map((m): [string, string] => [m.name, m.type === 'long' ? 'BIGINT' : 'DOUBLE']),
+    [LINEAGE_COLUMN, 'VARCHAR'],
+  ];
+}
+
+function quote(identifier: string): string {
+  return `"${identifier.replaceAll('"', '""')}"`;
+}
+
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}

@@ -1,0 +1,51 @@
+import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+
+/** A file part of a GraphQL multipart request, placed into the variables by the multipart handler. */
+export interface UploadedFile {
+  readonly filename: string;
+  readonly mimetype: string;
+  readonly stream: AsyncIterable<Buffer>;
+}
+
+export function isUploadedFile(value: unknown): value is UploadedFile {
+  return typeof value === 'object' && value !== null && 'stream' in value && 'filename' in value;
+}
+
+export const UploadScalar = new GraphQLScalarType({
+  name: 'Upload',
+  description:
+    'A file sent as a GraphQL multipart request (https://github.com/jaydenseric/graphql-multipart-request-spec).',
+  parseValue(value) {
+    if (isUploadedFile(value)) return value;
+    throw new GraphQLError(
+      'Upload values must be sent as a multipart request part, with a "map" entry pointing at it.',
+    );
+  },
+  parseLiteral() {
+    throw new GraphQLError('Upload literals are not supported: send the file as a multipart request part.');
+  },
+  serialize() {
+    throw new GraphQLError('Upload is an input-only scalar.');
+  },
+});
+
+export const DateTimeScalar = new GraphQLScalarType({
+  name: 'DateTime',
+  description: 'An instant as an ISO 8601 string in UTC, e.g. 2025-03-01T10:00:00.000Z.',
+  serialize(value) {
+    const date = value instanceof Date ? value : new Date(value as string);
+    if (Number.isNaN(date.getTime())) throw new GraphQLError(`Not a valid instant: ${String(value)}`);
+    return date.toISOString();
+  },
+  parseValue(value) {
+    const date = new Date(value as string);
+    if (typeof value !== 'string' || Number.isNaN(date.getTime())) throw new GraphQLError('DateTime must be ISO 8601');
+    return date;
+  },
+  parseLiteral(ast) {
+    if (ast.kind !== Kind.STRING || Number.isNaN(Date.parse(ast.value))) {
+      throw new GraphQLError('DateTime must be an ISO 8601 string');
+    }
+    return new Date(ast.value);
+  },
+});

@@ -1,0 +1,71 @@
+/** The GraphQL contract. Names here are public: clients and acceptance checks depend on them. */
+export const typeDefs = /* GraphQL */ `
+  scalar Upload
+  scalar DateTime
+
+  enum IngestionStatus { PENDING UPLOADED VALIDATING INGESTING SUCCEEDED FAILED CANCELLED }
+  enum IngestMode { APPEND REPLACE }
+
+  type UploadError { code: String! message: String! details: String }
+
+  union UploadSalesDataResult = IngestionTaskStatus | UploadError
+
+  type StatusTime { status: IngestionStatus! at: DateTime! }
+
+  type IngestionTaskStatus {
+    taskId: ID!
+    dataSourceName: String!
+    filename: String!
+    fileSizeBytes: Float!
+    sha256: String
+    status: IngestionStatus!
+    rowsTotal: Int
+    rowsValid: Int
+    rowsRejected: Int
+    rejections(first: Int = 100, afterLine: Int = 0): [RowRejection!]!
+    errorCode: String
+    errorMessage: String
+    createdAt: DateTime!
+    updatedAt: DateTime!
+    "Rows the analytics store holds for this task, read back after loading."
+    rowsLoaded: Int
+    "Bytes of the stored file read so far while validating."
+    bytesProcessed: Float!
+    format: String
+    mode: IngestMode!
+    attempt: Int!
+    "When the task entered each status it has been in, oldest first."
+    statusHistory: [StatusTime!]!
+    minTime: DateTime
+    maxTime: DateTime
+  }
+
+  type RowRejection { line: Int! column: String code: String! message: String! raw: String }
+
+  type PageInfo { hasNextPage: Boolean! endCursor: String }
+  type IngestionTaskEdge { cursor: String! node: IngestionTaskStatus! }
+  type IngestionTaskConnection { edges: [IngestionTaskEdge!]! nodes: [IngestionTaskStatus!]! pageInfo: PageInfo! }
+
+  type MetricTotal { name: String! sum: Float! }
+  type DataSourceSummary { rowCount: Float! minTime: DateTime maxTime: DateTime metricTotals: [MetricTotal!]! }
+
+  type MetricColumn { name: String! type: String! }
+  type DataSourceSchema { timestampColumn: String! dimensions: [String!]! metrics: [MetricColumn!]! }
+
+  type UploadLimits { maxUploadBytes: Float! maxRejectedRatio: Float! }
+
+  type Query {
+    ingestionTask(taskId: ID!): IngestionTaskStatus
+    ingestionTasks(first: Int = 20, after: String, status: IngestionStatus, dataSourceName: String): IngestionTaskConnection!
+    dataSourceSummary(dataSourceName: String!): DataSourceSummary
+    dataSourceSchema(dataSourceName: String!): DataSourceSchema
+    uploadLimits: UploadLimits!
+  }
+
+  type Mutation {
+    uploadSalesData(file: Upload!, dataSourceName: String!, mode: IngestMode = APPEND): UploadSalesDataResult!
+    cancelIngestionTask(taskId: ID!): IngestionTaskStatus
+  }
+
+  type Subscription { ingestionTaskUpdated(taskId: ID!): IngestionTaskStatus! }
+`;

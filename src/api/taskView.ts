@@ -1,0 +1,37 @@
+import { type IngestionStatus, type IngestionTask, ingestionStatuses } from '../tasks/IngestionTask.ts';
+
+/** The task as clients see it: the same field names in REST JSON and GraphQL. */
+export function taskView(task: IngestionTask) {
+  return {
+    taskId: task.taskId,
+    dataSourceName: task.dataSourceName,
+    filename: task.filename,
+    fileSizeBytes: task.fileSizeBytes,
+    sha256: task.sha256,
+    status: task.status,
+    rowsTotal: task.rowsTotal,
+    rowsValid: task.rowsValid,
+    rowsRejected: task.rowsRejected,
+    rowsLoaded: task.rowsLoaded,
+    bytesProcessed: task.bytesProcessed,
+    errorCode: task.errorCode,
+    errorMessage: task.errorMessage,
+    format: task.format,
+    mode: task.mode,
+    attempt: task.attempt,
+    statusHistory: statusHistory(task),
+    minTime: task.minTime?.toISOString() ?? null,
+    maxTime: task.maxTime?.toISOString() ?? null,
+    createdAt: task.createdAt.toISOString(),
+    updatedAt: task.updatedAt.toISOString(),
+  };
+}
+
+export type TaskView = ReturnType<typeof taskView>;
+
+export function statusHistory(task: IngestionTask): { status: IngestionStatus; at: string }[] {
+  return ingestionStatuses
+    .filter((status) => task.statusTimes[status] !== undefined)
+    .map((status) => ({ status, at: new Date(task.statusTimes[status] as string).toISOString() }))
+    .sort((a, b) => a.at.localeCompare(b.at));
+}

@@ -1,0 +1,40 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { DuckDbAnalyticsStore } from '../analytics/DuckDbAnalyticsStore.ts';
+import type { Config } from '../config/config.ts';
+import { openDatabase } from '../db/openDatabase.ts';
+import { JobQueue } from '../jobs/JobQueue.ts';
+import { openObjectStore } from '../storage/openObjectStore.ts';
+import { TaskStore } from '../tasks/TaskStore.ts';
+import { TaskUpdates } from '../tasks/TaskUpdates.ts';
+import { UploadService } from '../upload/UploadService.ts';
+import type { Services } from './Services.ts';
+
+/** Opens every store the configuration names (embedded defaults otherwise) and wires the services. */
+export async function createServices(config: Config, log: Logger): Promise<Services> {
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const objects = openObjectStore({ s3: config.s3, dataDir: config.dataDir });
+  await objects.check();
+  const analytics = await DuckDbAnalyticsStore.open(config.dataDir);
+  const tasks = new TaskStore(db);
+  const jobs = await JobQueue.start(db, {
+    supervise: config.role !== 'api',
+    retryLimit: config.jobRetryLimit,
+    retryDelaySeconds: config.jobRetryDelaySeconds,
+  });
+  const taskUpdates = new TaskUpdates(db, tasks);
+  await taskUpdates.start();
+  const uploads = new UploadService({ db, tasks, jobs, objects, maxUploadBytes: config.maxUploadBytes });
+  return { config, log, db, tasks, taskUpdates, jobs, objects, analytics, uploads };
+}
+
+export async function closeServices(services: Services): Promise<void> {
+  await services.taskUpdates.stop();
+  await services.jobs.stop();
+  await services.analytics.close();
+  await services.db.close();
+}
+
+export function workDirOf(config: Config): string {
+  return path.join(config.dataDir, 'work');
+}

@@ -1,0 +1,28 @@
+import { IngestionWorker } from '../worker/IngestionWorker.ts';
+import { workDirOf } from './createServices.ts';
+import type { Services } from './Services.ts';
+
+const STALE_UPLOAD_SECONDS = 15 * 60;
+
+/** The worker role: runs ingestion jobs, and fails uploads abandoned by a dead API process. */
+export async function startWorker(services: Services): Promise<() => void> {
+  const { config, tasks, objects, analytics, jobs, log } = services;
+  const worker = new IngestionWorker({
+    tasks,
+    objects,
+    analytics,
+    workDir: workDirOf(config),
+    maxRejectedRatio: config.maxRejectedRatio,
+    maxDecompressedBytes: config.maxDecompressedBytes,
+    log,
+  });
+  await jobs.workIngest(config.workerConcurrency, (job, context) => worker.handle(job, context));
+  const sweep = setInterval(() => {
+    tasks
+      .failStalePendingUploads(STALE_UPLOAD_SECONDS)
+      .then((ids) => ids.length && log.warn({ taskIds: ids }, 'failed uploads that stopped arriving'))
+      .catch((error: unknown) => log.error({ err: error }, 'stale upload sweep failed'));
+  }, 60_000);
+  sweep.unref();
+  return () => clearInterval(sweep);
+}

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, readConfig } from './config.ts';
+
+test('defaults need no environment at all', () => {
+  const config = readConfig({});
+  assert.equal(config.port, 8080);
+  assert.equal(config.host, '127.0.0.1');
+  assert.equal(config.dataDir, path.resolve('./data'));
+  assert.equal(config.databaseUrl, undefined);
+  assert.equal(config.s3, undefined);
+  assert.equal(config.maxUploadBytes, 5 * 1024 ** 3);
+  assert.equal(config.maxRejectedRatio, 0.05);
+});
+
+test('S3 settings are read together', () => {
+  const config = readConfig({
+    S3_ENDPOINT: 'http://127.0.0.1:9000',
+    S3_BUCKET: 'uploads',
+    S3_ACCESS_KEY_ID: 'a',
+    S3_SECRET_ACCESS_KEY: 'b',
+  });
+  assert.deepEqual(config.s3, {
+    endpoint: 'http://127.0.0.1:9000',
+    bucket: 'uploads',
+    region: 'us-east-1',
+    accessKeyId: 'a',
+    secretAccessKey: 'b',
+    forcePathStyle: true,
+  });
+});
+
+test('a bad variable is named in the error', () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ PORT: 'eighty' }, /^PORT must be a whole number/],
+    [{ PORT: '70000' }, /^PORT must be between/],
+    [{ MAX_UPLOAD_BYTES: '-1' }, /^MAX_UPLOAD_BYTES/],
+    [{ MAX_REJECTED_RATIO: '1.5' }, /^MAX_REJECTED_RATIO/],
+    [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL must be a postgres/],
+    [{ DATABASE_URL: 'not a url' }, /^DATABASE_URL must be a URL/],
+    [{ S3_ENDPOINT: 'http://x' }, /^S3_BUCKET is required/],
+    [{ S3_BUCKET: 'b', S3_ACCESS_KEY_ID: 'a' }, /S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY/],
+    [{ S3_BUCKET: 'b', S3_FORCE_PATH_STYLE: 'maybe' }, /^S3_FORCE_PATH_STYLE/],
+  ];
+  for (const [env, message] of cases) {
+    assert.throws(
+      () => readConfig(env),
+      (error: unknown) => error instanceof ConfigError && message.test(error.message),
+    );
+  }
+});

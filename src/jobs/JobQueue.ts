@@ -1,0 +1,86 @@
+import { type JobWithMetadata, PgBoss } from 'pg-boss';
+import { executorAsJobDatabase, type SqlDatabase, type SqlExecutor } from '../db/SqlDatabase.ts';
+
+export const INGEST_QUEUE = 'ingest-task';
+
+export interface IngestJob {
+  taskId: string;
+}
+
+export interface IngestJobContext {
+  /** 0 on the first run, then 1, 2, … on retries. */
+  retryCount: number;
+  /** True when a failure now will not be retried. */
+  isLastAttempt: boolean;
+  signal: AbortSignal;
+}
+
+/**
+ * The durable job queue (pg-boss) in the same database as the tasks. A job is sent inside the
+ * transaction that moves its task to UPLOADED, so neither exists without the other.
+ * Failed handlers are retried with exponential backoff; a worker that dies stops sending
+ * heartbeats, and its job is retried after `heartbeatSeconds`.
+ */
+export class JobQueue {
+  readonly #boss: PgBoss;
+
+  private constructor(boss: PgBoss) {
+    this.#boss = boss;
+  }
+
+  static async start(
+    db: SqlDatabase,
+    options: { supervise: boolean; retryLimit: number; retryDelaySeconds: number },
+  ): Promise<JobQueue> {
+    const boss = new PgBoss({
+      ...db.jobQueueConnection(),
+      useListenNotify: true,
+      supervise: options.supervise,
+      schedule: false,
+    });
+    boss.on('error', (error) => {
+      process.emitWarning(`job queue: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    await boss.start();
+    await boss.createQueue(INGEST_QUEUE, {
+      retryLimit: options.retryLimit,
+      retryDelay: options.retryDelaySeconds,
+      retryBackoff: true,
+      retryDelayMax: 60,
+      expireInSeconds: 6 * 60 * 60,
+      heartbeatSeconds: 30,
+      notify: true,
+    });
+    return new JobQueue(boss);
+  }
+
+  /** Sends the ingestion job of a task within the caller's transaction; one job per task. */
+  async sendIngest(taskId: string, tx: SqlExecutor): Promise<void> {
+    await this.#boss.send(INGEST_QUEUE, { taskId } satisfies IngestJob, {
+      singletonKey: taskId,
+      db: executorAsJobDatabase(tx),
+    });
+  }
+
+  async workIngest(
+    concurrency: number,
+    handler: (job: IngestJob, context: IngestJobContext) => Promise<void>,
+  ): Promise<void> {
+    await this.#boss.work(
+      INGEST_QUEUE,
+      { includeMetadata: true, batchSize: 1, localConcurrency: concurrency, pollingIntervalSeconds: 1 },
+      async ([job]: JobWithMetadata<IngestJob>[]) => {
+        if (!job) return;
+        await handler(job.data, {
+          retryCount: job.retryCount,
+          isLastAttempt: job.retryCount >= job.retryLimit,
+          signal: job.signal,
+        });
+      },
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.#boss.stop({ graceful: true, timeout: 10_000 });
+  }
+}

@@ -1,0 +1,46 @@
+export const ingestionStatuses = [
+  'PENDING',
+  'UPLOADED',
+  'VALIDATING',
+  'INGESTING',
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+] as const;
+export type IngestionStatus = (typeof ingestionStatuses)[number];
+
+export const terminalStatuses: readonly IngestionStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+export type IngestMode = 'APPEND' | 'REPLACE';
+
+/** One uploaded file on its way to the analytics store. Field names match the GraphQL and REST contract. */
+export interface IngestionTask {
+  taskId: string;
+  dataSourceName: string;
+  filename: string;
+  fileSizeBytes: number;
+  sha256: string | null;
+  objectKey: string;
+  format: string | null;
+  gzip: boolean;
+  mode: IngestMode;
+  status: IngestionStatus;
+  /** When the task entered each status it has been in. */
+  statusTimes: Partial<Record<IngestionStatus, string>>;
+  attempt: number;
+  bytesProcessed: number;
+  rowsTotal: number | null;
+  rowsValid: number | null;
+  rowsRejected: number | null;
+  rowsLoaded: number | null;
+  minTime: Date | null;
+  maxTime: Date | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export function isTerminal(status: IngestionStatus): boolean {
+  return terminalStatuses.includes(status);
+}

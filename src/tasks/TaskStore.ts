@@ -1,0 +1,334 @@
+import type { SqlExecutor } from '../db/SqlDatabase.ts';
+import type { DataSourceSchema, RowRejection } from '../ingest/types.ts';
+import type { IngestionStatus, IngestionTask, IngestMode } from './IngestionTask.ts';
+
+interface TaskRow {
+  id: string;
+  data_source_name: string;
+  filename: string;
+  file_size_bytes: number;
+  sha256: string | null;
+  object_key: string;
+  format: string | null;
+  gzip: boolean;
+  mode: IngestMode;
+  status: IngestionStatus;
+  status_times: Partial<Record<IngestionStatus, string>>;
+  attempt: number;
+  bytes_processed: number;
+  rows_total: number | null;
+  rows_valid: number | null;
+  rows_rejected: number | null;
+  rows_loaded: number | null;
+  min_time: Date | null;
+  max_time: Date | null;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const ACTIVE = `status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')`;
+
+export interface TaskPage {
+  tasks: IngestionTask[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+export interface TaskProgress {
+  bytesProcessed: number;
+  rowsTotal: number;
+  rowsValid: number;
+  rowsRejected: number;
+}
+
+/**
+ * Ingestion tasks in SQL. Every status change goes through a guarded UPDATE, so a task in a terminal
+ * state never changes again, whichever process tries.
+ */
+export class TaskStore {
+  readonly #db: SqlExecutor;
+
+  constructor(db: SqlExecutor) {
+    this.#db = db;
+  }
+
+  async createPending(input: {
+    taskId: string;
+    dataSourceName: string;
+    filename: string;
+    objectKey: string;
+    mode: IngestMode;
+  }): Promise<IngestionTask> {
+    const rows = await this.#db.query<TaskRow>(
+      `INSERT INTO tasks (id, data_source_name, filename, object_key, mode, status, status_times)
+       VALUES ($1, $2, $3, $4, $5, 'PENDING', jsonb_build_object('PENDING', now()))
+       RETURNING *`,
+      [input.taskId, input.dataSourceName, input.filename, input.objectKey, input.mode],
+    );
+    return toTask(single(rows));
+  }
+
+  async recordUploadProgress(taskId: string, bytesReceived: number): Promise<void> {
+    await this.#db.query(
+      `UPDATE tasks SET file_size_bytes = $2, updated_at = now() WHERE id = $1 AND status = 'PENDING'`,
+      [taskId, bytesReceived],
+    );
+  }
+
+  /** PENDING → UPLOADED once the bytes are durably stored; run it in the transaction that sends the job. */
+  async markUploaded(
+    taskId: string,
+    file: { sizeBytes: number; sha256: string; format: string; gzip: boolean },
+    tx: SqlExecutor = this.#db,
+  ): Promise<IngestionTask> {
+    const rows = await tx.query<TaskRow>(
+      `UPDATE tasks SET status = 'UPLOADED', file_size_bytes = $2, sha256 = $3, format = $4, gzip = $5,
+         status_times = status_times || jsonb_build_object('UPLOADED', now()), updated_at = now()
+       WHERE id = $1 AND status = 'PENDING' RETURNING *`,
+      [taskId, file.sizeBytes, file.sha256, file.format, file.gzip],
+    );
+    return toTask(single(rows));
+  }
+
+  /** Removes a task whose upload was refused: a refused upload leaves nothing stored. */
+  async deletePending(taskId: string): Promise<void> {
+    await this.#db.query(`DELETE FROM tasks WHERE id = $1 AND status = 'PENDING'`, [taskId]);
+  }
+
+  async get(taskId: string): Promise<IngestionTask | null> {
+    const rows = await this.#db.query<TaskRow>('SELECT * FROM tasks WHERE id = $1', [taskId]);
+    return rows[0] ? toTask(rows[0]) : null;
+  }
+
+  async list(options: {
+    first: number;
+    after?: string | null;
+    status?: IngestionStatus | null;
+    dataSourceName?: string | null;
+  }): Promise<TaskPage> {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (options.status) {
+      params.push(options.status);
+      conditions.push(`status = $${params.length}`);
+    }
+    if (options.dataSourceName) {
+      params.push(options.dataSourceName);
+      conditions.push(`data_source_name = $${params.length}`);
+    }
+    const cursor = options.after ? decodeCursor(options.after) : null;
+    if (cursor) {
+      params.push(cursor.createdAt, cursor.id);
+      conditions.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length})`);
+    }
+    params.push(options.first + 1);
+    const rows = await this.#db.query<TaskRow>(
+      `SELECT * FROM tasks ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+       ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    const tasks = rows.slice(0, options.first).map(toTask);
+    const last = tasks.at(-1);
+    return {
+      tasks,
+      hasNextPage: rows.length > options.first,
+      endCursor: last ? encodeTaskCursor(last) : null,
+    };
+  }
+
+  /** UPLOADED (or a VALIDATING/INGESTING attempt that died) → VALIDATING; null when the task is finished. */
+  async startAttempt(taskId: string): Promise<IngestionTask | null> {
+    const rows = await this.#db.query<TaskRow>(
+      `UPDATE tasks SET status = 'VALIDATING', attempt = attempt + 1, bytes_processed = 0,
+         rows_total = 0, rows_valid = 0, rows_rejected = 0, rows_loaded = NULL,
+         status_times = status_times || jsonb_build_object('VALIDATING', now()), updated_at = now()
+       WHERE id = $1 AND status IN ('UPLOADED', 'VALIDATING', 'INGESTING') RETURNING *`,
+      [taskId],
+    );
+    return rows[0] ? toTask(rows[0]) : null;
+  }
+
+  /** Records progress; false when the task left VALIDATING (cancelled), so the worker stops. */
+  async recordProgress(taskId: string, progress: TaskProgress): Promise<boolean> {
+    const rows = await this.#db.query(
+      `UPDATE tasks SET bytes_processed = $2, rows_total = $3, rows_valid = $4, rows_rejected = $5, updated_at = now()
+       WHERE id = $1 AND status = 'VALIDATING' RETURNING id`,
+      [taskId, progress.bytesProcessed, progress.rowsTotal, progress.rowsValid, progress.rowsRejected],
+    );
+    return rows.length === 1;
+  }
+
+  async markIngesting(
+    taskId: string,
+    counts: TaskProgress & { minTime: number | null; maxTime: number | null },
+  ): Promise<boolean> {
+    const rows = await this.#db.query(
+      `UPDATE tasks SET status = 'INGESTING', bytes_processed = $2, rows_total = $3, rows_valid = $4, rows_rejected = $5,
+         min_time = $6, max_time = $7,
+         status_times = status_times || jsonb_build_object('INGESTING', now()), updated_at = now()
+       WHERE id = $1 AND status = 'VALIDATING' RETURNING id`,
+      [
+        taskId,
+        counts.bytesProcessed,
+        counts.rowsTotal,
+        counts.rowsValid,
+        counts.rowsRejected,
+        counts.minTime === null ? null : new Date(counts.minTime),
+        counts.maxTime === null ? null : new Date(counts.maxTime),
+      ],
+    );
+    return rows.length === 1;
+  }
+
+  async markSucceeded(taskId: string, rowsLoaded: number): Promise<boolean> {
+    const rows = await this.#db.query(
+      `UPDATE tasks SET status = 'SUCCEEDED', rows_loaded = $2,
+         status_times = status_times || jsonb_build_object('SUCCEEDED', now()), updated_at = now()
+       WHERE id = $1 AND status = 'INGESTING' RETURNING id`,
+      [taskId, rowsLoaded],
+    );
+    return rows.length === 1;
+  }
+
+  /** Any active status → FAILED with a catalogue code; a finished task is left as it is. */
+  async markFailed(taskId: string, errorCode: string, errorMessage: string): Promise<boolean> {
+    const rows = await this.#db.query(
+      `UPDATE tasks SET status = 'FAILED', error_code = $2, error_message = $3,
+         status_times = status_times || jsonb_build_object('FAILED', now()), updated_at = now()
+       WHERE id = $1 AND ${ACTIVE} RETURNING id`,
+      [taskId, errorCode, errorMessage],
+    );
+    return rows.length === 1;
+  }
+
+  async cancel(taskId: string): Promise<boolean> {
+    const rows = await this.#db.query(
+      `UPDATE tasks SET status = 'CANCELLED',
+         status_times = status_times || jsonb_build_object('CANCELLED', now()), updated_at = now()
+       WHERE id = $1 AND ${ACTIVE} RETURNING id`,
+      [taskId],
+    );
+    return rows.length === 1;
+  }
+
+  /** Fails uploads that stopped receiving bytes (the API process died mid-upload). */
+  async failStalePendingUploads(olderThanSeconds: number): Promise<string[]> {
+    const rows = await this.#db.query<{ id: string }>(
+      `UPDATE tasks SET status = 'FAILED', error_code = 'UPLOAD_INTERRUPTED',
+         error_message = 'The upload stopped before the whole file arrived. Upload the file again.',
+         status_times = status_times || jsonb_build_object('FAILED', now()), updated_at = now()
+       WHERE status = 'PENDING' AND updated_at < now() - make_interval(secs => $1) RETURNING id`,
+      [olderThanSeconds],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  async addRejections(taskId: string, rejections: readonly RowRejection[]): Promise<void> {
+    const batchSize = 500;
+    for (let start = 0; start < rejections.length; start += batchSize) {
+      const batch = rejections.slice(start, start + batchSize);
+      const params: unknown[] = [taskId];
+      const values = batch.map((r) => {
+        params.push(r.line, r.column, r.code, r.message, r.raw);
+        const n = params.length;
+        return `($1, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
+      });
+      await this.#db.query(
+        `INSERT INTO task_rejections (task_id, line, column_name, code, message, raw) VALUES ${values.join(', ')}
+         ON CONFLICT (task_id, line) DO NOTHING`,
+        params,
+      );
+    }
+  }
+
+  async deleteRejections(taskId: string): Promise<void> {
+    await this.#db.query('DELETE FROM task_rejections WHERE task_id = $1', [taskId]);
+  }
+
+  /** Rejections in line order, `afterLine` exclusive (for paging and streaming the CSV). */
+  async listRejections(taskId: string, first: number, afterLine = 0): Promise<RowRejection[]> {
+    const rows = await this.#db.query<{
+      line: number;
+      column_name: string | null;
+      code: string;
+      message: string;
+      raw: string | null;
+    }>(
+      `SELECT line, column_name, code, message, raw FROM task_rejections
+       WHERE task_id = $1 AND line > $2 ORDER BY line LIMIT $3`,
+      [taskId, afterLine, first],
+    );
+    return rows.map((r) => ({
+      line: r.line,
+      column: r.column_name,
+      code: r.code,
+      message: r.message,
+      raw: r.raw ?? '',
+    }));
+  }
+
+  async getSchema(dataSourceName: string): Promise<DataSourceSchema | null> {
+    const rows = await this.#db.query<{ schema: DataSourceSchema }>('SELECT schema FROM data_sources WHERE name = $1', [
+      dataSourceName,
+    ]);
+    return rows[0]?.schema ?? null;
+  }
+
+  /** Stores the schema unless another upload stored one first; returns the one in force. */
+  async saveSchemaIfAbsent(dataSourceName: string, schema: DataSourceSchema): Promise<DataSourceSchema> {
+    await this.#db.query(
+      'INSERT INTO data_sources (name, schema) VALUES ($1, $2::jsonb) ON CONFLICT (name) DO NOTHING',
+      [dataSourceName, JSON.stringify(schema)],
+    );
+    const stored = await this.getSchema(dataSourceName);
+    if (!stored) throw new Error(`schema of ${dataSourceName} vanished`);
+    return stored;
+  }
+}
+
+function single(rows: TaskRow[]): TaskRow {
+  const [row] = rows;
+  if (!row || rows.length !== 1) throw new Error(`expected one task row, got ${rows.length}`);
+  return row;
+}
+
+function toTask(row: TaskRow): IngestionTask {
+  return {
+    taskId: row.id,
+    dataSourceName: row.data_source_name,
+    filename: row.filename,
+    fileSizeBytes: Number(row.file_size_bytes),
+    sha256: row.sha256,
+    objectKey: row.object_key,
+    format: row.format,
+    gzip: row.gzip,
+    mode: row.mode,
+    status: row.status,
+    statusTimes: row.status_times,
+    attempt: row.attempt,
+    bytesProcessed: Number(row.bytes_processed),
+    rowsTotal: row.rows_total,
+    rowsValid: row.rows_valid,
+    rowsRejected: row.rows_rejected,
+    rowsLoaded: row.rows_loaded,
+    minTime: row.min_time,
+    maxTime: row.max_time,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** An opaque page cursor: the task's creation instant and id. */
+export function encodeTaskCursor(task: IngestionTask): string {
+  return Buffer.from(`${task.createdAt.toISOString()}|${task.taskId}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } | null {
+  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt))) return null;
+  return { createdAt, id };
+}

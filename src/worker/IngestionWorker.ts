@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { createGunzip } from 'node:zlib';
+import type { Logger } from 'pino';
+import type { AnalyticsStore } from '../analytics/AnalyticsStore.ts';
+import { AppError } from '../errors/AppError.ts';
+import { RowValidator } from '../ingest/RowValidator.ts';
+import type { DataSourceSchema, RowRejection, ValidationSummary } from '../ingest/types.ts';
+import type { IngestJob, IngestJobContext } from '../jobs/JobQueue.ts';
+import type { ObjectStore } from '../storage/ObjectStore.ts';
+import { type IngestionTask, isTerminal } from '../tasks/IngestionTask.ts';
+import type { TaskStore } from '../tasks/TaskStore.ts';
+import { findLedgerDifferences } from './verifyLedger.ts';
+
+export interface IngestionWorkerDeps {
+  tasks: TaskStore;
+  objects: ObjectStore;
+  analytics: AnalyticsStore;
+  /** Scratch folder for validated files. */
+  workDir: string;
+  maxRejectedRatio: number;
+  maxDecompressedBytes: number;
+  log: Logger;
+}
+
+const PROGRESS_INTERVAL_MS = 500;
+const REJECTION_BATCH = 1000;
+
+/** Thrown inside an attempt when the task was cancelled meanwhile: stop quietly. */
+class TaskCancelled extends Error {}
+
+/**
+ * The job handler: stream the stored file → gunzip → RowValidator (valid rows to a JSON-lines file,
+ * rejections to the task store) → analytics store → read the totals back and balance the ledger.
+ * Safe to run twice: each attempt starts over, the store replaces the task's rows, rejections are
+ * keyed by line.
+ */
+export class IngestionWorker {
+  readonly #deps: IngestionWorkerDeps;
+
+  constructor(deps: IngestionWorkerDeps) {
+    this.#deps = deps;
+  }
+
+  async handle(job: IngestJob, context: IngestJobContext): Promise<void> {
+    const { tasks, log } = this.#deps;
+    const existing = await tasks.get(job.taskId);
+    if (!existing || isTerminal(existing.status)) return;
+    const task = await tasks.startAttempt(job.taskId);
+    if (!task) return;
+    const started = Date.now();
+    try {
+      await this.#runAttempt(task);
+      log.info({ taskId: task.taskId, ms: Date.now() - started }, 'task succeeded');
+    } catch (error) {
+      if (error instanceof TaskCancelled) {
+        log.info({ taskId: task.taskId }, 'task cancelled during processing');
+        return;
+      }
+      if (error instanceof AppError && !isTransient(error)) {
+        await tasks.markFailed(task.taskId, error.code, messageOf(error));
+        log.info({ taskId: task.taskId, code: error.code, details: error.details }, 'task failed');
+        return;
+      }
+      log.warn({ taskId: task.taskId, err: error, retryCount: context.retryCount }, 'task attempt failed');
+      if (context.isLastAttempt) {
+        const final = error instanceof AppError ? error : new AppError('INTERNAL', messageOf(error));
+        await tasks.markFailed(task.taskId, final.code, messageOf(final));
+        return;
+      }
+      throw error;
+    }
+  }
+
+  async #runAttempt(task: IngestionTask): Promise<void> {
+    const { tasks, analytics, workDir } = this.#deps;
+    await tasks.deleteRejections(task.taskId);
+    await mkdir(workDir, { recursive: true });
+    const validatedFile = path.join(workDir, `${task.taskId}-attempt-${task.attempt}.jsonl`);
+    try {
+      const storedSchema = await tasks.getSchema(task.dataSourceName);
+      const summary = await this.#validate(task, storedSchema, validatedFile);
+      const schema = storedSchema ?? (await this.#storeInferredSchema(task, summary.schema));
+      const rejectedRatio = summary.rowsTotal === 0 ? 0 : summary.rowsRejected / summary.rowsTotal;
+      if (rejectedRatio > this.#deps.maxRejectedRatio) {
+        await tasks.recordProgress(task.taskId, { ...summary, bytesProcessed: task.fileSizeBytes });
+        throw new AppError(
+          'TOO_MANY_REJECTED_ROWS',
+          `${summary.rowsRejected} of ${summary.rowsTotal} rows (${percent(rejectedRatio)}) were rejected; ` +
+            `the limit is ${percent(this.#deps.maxRejectedRatio)}`,
+        );
+      }
+      const ingesting = await tasks.markIngesting(task.taskId, { ...summary, bytesProcessed: task.fileSizeBytes });
+      if (!ingesting) throw new TaskCancelled();
+      await analytics.load({ dataSourceName: task.dataSourceName, schema, taskId: task.taskId, validatedFile });
+      const loaded = await analytics.totalsForTask(task.dataSourceName, schema, task.taskId);
+      const differences = findLedgerDifferences(summary, loaded);
+      if (differences) throw new AppError('LEDGER_MISMATCH', differences);
+      if (!(await tasks.markSucceeded(task.taskId, loaded.rowCount))) throw new TaskCancelled();
+    } finally {
+      await rm(validatedFile, { force: true });
+    }
+  }
+
+  async #validate(
+    task: IngestionTask,
+    storedSchema: DataSourceSchema | null,
+    validatedFile: string,
+  ): Promise<ValidationSummary> {
+    const { tasks, objects } = this.#deps;
+    if (!task.format || !task.sha256) throw new AppError('INTERNAL', `task ${task.taskId} has no recorded format`);
+    const validator = new RowValidator({
+      format: task.format as 'csv' | 'tsv' | 'jsonl',
+      schema: storedSchema,
+      taskId: task.taskId,
+    });
+    const raw = await objects.get(task.objectKey);
+    const hash = createHash('sha256');
+    let bytesRead = 0;
+    raw.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      bytesRead += chunk.length;
+    });
+    const decoded = task.gzip ? raw.pipe(createGunzip({ chunkSize: 256 * 1024 })) : raw;
+    if (task.gzip) raw.on('error', (error) => decoded.destroy(error));
+    const output = createWriteStream(validatedFile, { highWaterMark: 1024 * 1024 });
+    const pendingRejections: RowRejection[] = [];
+    let decodedBytes = 0;
+    let lastProgress = Date.now();
+    const progress = () => ({
+      bytesProcessed: bytesRead,
+      rowsTotal: validator.rowsTotal,
+      rowsValid: validator.rowsValid,
+      rowsRejected: validator.rowsRejected,
+    });
+    const take = async (batch: { output: string; rejections: RowRejection[] }) => {
+      pendingRejections.push(...batch.rejections);
+      if (pendingRejections.length >= REJECTION_BATCH) {
+        await tasks.addRejections(task.taskId, pendingRejections.splice(0));
+      }
+      if (batch.output && !output.write(batch.output)) await once(output, 'drain');
+    };
+    try {
+      for await (const chunk of decoded as AsyncIterable<Buffer>) {
+        decodedBytes += chunk.length;
+        if (decodedBytes > this.#deps.maxDecompressedBytes) {
+          throw new AppError(
+            'DECOMPRESSED_TOO_LARGE',
+            `the file decompresses to more than ${this.#deps.maxDecompressedBytes} bytes`,
+          );
+        }
+        await take(validator.push(chunk));
+        if (Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
+          lastProgress = Date.now();
+          if (!(await tasks.recordProgress(task.taskId, progress()))) throw new TaskCancelled();
+        }
+      }
+      await take(validator.end());
+      await tasks.addRejections(task.taskId, pendingRejections.splice(0));
+      output.end();
+      await once(output, 'finish');
+    } catch (error) {
+      raw.destroy();
+      output.destroy();
+      throw error;
+    }
+    const sha256 = hash.digest('hex');
+    if (sha256 !== task.sha256) {
+      throw new AppError('CHECKSUM_MISMATCH', `stored object hashes to ${sha256}, the upload to ${task.sha256}`);
+    }
+    if (!(await tasks.recordProgress(task.taskId, progress()))) throw new TaskCancelled();
+    return validator.summary();
+  }
+
+  /** The first upload of a data source defines its schema; if another upload won the race, start over. */
+  async #storeInferredSchema(task: IngestionTask, inferred: DataSourceSchema): Promise<DataSourceSchema> {
+    const stored = await this.#deps.tasks.saveSchemaIfAbsent(task.dataSourceName, inferred);
+    if (!isDeepStrictEqual(stored, inferred)) {
+      throw new Error(`another upload stored the schema of ${task.dataSourceName} first; validating again`);
+    }
+    return stored;
+  }
+}
+
+function isTransient(error: AppError): boolean {
+  return error.code === 'STORAGE_UNAVAILABLE' || error.code === 'INTERNAL';
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof AppError)
+    return error.details ? `${error.message} ${capitalise(error.details)}.` : error.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function percent(ratio: number): string {
+  return `${(ratio * 100).toFixed(ratio < 0.01 ? 2 : 1)}%`;
+}
