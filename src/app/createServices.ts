@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { AnalyticsStore } from '../analytics/AnalyticsStore.ts';
 import { DuckDbAnalyticsStore } from '../analytics/DuckDbAnalyticsStore.ts';
 import type { Config } from '../config/config.ts';
 import { openDatabase } from '../db/openDatabase.ts';
@@ -11,11 +12,16 @@ import { UploadService } from '../upload/UploadService.ts';
 import type { Services } from './Services.ts';
 
 /** Opens every store the configuration names (embedded defaults otherwise) and wires the services. */
-export async function createServices(config: Config, log: Logger): Promise<Services> {
+export async function createServices(
+  config: Config,
+  log: Logger,
+  options: { wrapAnalytics?: (store: AnalyticsStore) => AnalyticsStore } = {},
+): Promise<Services> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const objects = openObjectStore({ s3: config.s3, dataDir: config.dataDir });
   await objects.check();
-  const analytics = await DuckDbAnalyticsStore.open(config.dataDir);
+  const embeddedAnalytics = await DuckDbAnalyticsStore.open(config.dataDir);
+  const analytics = options.wrapAnalytics ? options.wrapAnalytics(embeddedAnalytics) : embeddedAnalytics;
   const tasks = new TaskStore(db);
   const jobs = await JobQueue.start(db, {
     supervise: config.role !== 'api',

@@ -1,0 +1,106 @@
+import type { TaskView } from '../../src/api/taskView.ts';
+
+export interface UploadError {
+  __typename: 'UploadError';
+  code: string;
+  message: string;
+  details: string | null;
+}
+
+export type Task = TaskView & { __typename?: 'IngestionTaskStatus' };
+
+export const TASK_FIELDS = `taskId dataSourceName filename fileSizeBytes sha256 status rowsTotal rowsValid rowsRejected
+  rowsLoaded bytesProcessed errorCode errorMessage createdAt updatedAt format mode attempt minTime maxTime
+  statusHistory { status at }`;
+
+const UPLOAD_MUTATION = `mutation Upload($file: Upload!, $dataSourceName: String!, $mode: IngestMode) {
+  uploadSalesData(file: $file, dataSourceName: $dataSourceName, mode: $mode) {
+    __typename
+    ... on IngestionTaskStatus { ${TASK_FIELDS} }
+    ... on UploadError { code message details }
+  }
+}`;
+
+/** POST /graphql with a JSON body; returns the parsed response and status. */
+export async function graphql<T = Record<string, unknown>>(
+  baseUrl: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ status: number; data?: T; errors?: { message: string; extensions?: { code?: string } }[] }> {
+  const response = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, ...((await response.json()) as object) };
+}
+
+/** Uploads a file through the GraphQL multipart request spec, as apollo-upload-client does. */
+export async function uploadViaGraphql(
+  baseUrl: string,
+  input: { dataSourceName: string; filename: string; content: Buffer | string; mode?: 'APPEND' | 'REPLACE' },
+  headers: Record<string, string> = { 'Apollo-Require-Preflight': 'true' },
+): Promise<{ status: number; result?: Task | UploadError; body: unknown }> {
+  const form = new FormData();
+  form.set(
+    'operations',
+    JSON.stringify({
+      query: UPLOAD_MUTATION,
+      variables: { file: null, dataSourceName: input.dataSourceName, mode: input.mode ?? 'APPEND' },
+    }),
+  );
+  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.set('0', new Blob([input.content]), input.filename);
+  const response = await fetch(`${baseUrl}/graphql`, { method: 'POST', body: form, headers });
+  const body = (await response.json()) as { data?: { uploadSalesData?: Task | UploadError } };
+  return { status: response.status, result: body.data?.uploadSalesData, body };
+}
+
+/** Uploads through REST: multipart fields dataSourceName (and mode), then file. */
+export async function uploadViaRest(
+  baseUrl: string,
+  input: { dataSourceName: string; filename: string; content: Buffer | string; mode?: 'APPEND' | 'REPLACE' },
+): Promise<{ status: number; contentType: string | null; body: Record<string, unknown> }> {
+  const form = new FormData();
+  form.set('dataSourceName', input.dataSourceName);
+  if (input.mode) form.set('mode', input.mode);
+  form.set('file', new Blob([input.content]), input.filename);
+  const response = await fetch(`${baseUrl}/api/v1/uploads`, { method: 'POST', body: form });
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    body: (await response.json()) as Record<string, unknown>,
+  };
+}
+
+export async function getTask(baseUrl: string, taskId: string): Promise<Task> {
+  const response = await fetch(`${baseUrl}/api/v1/tasks/${taskId}`);
+  if (response.status !== 200) throw new Error(`GET task ${taskId}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as Task;
+}
+
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+
+/** Polls the task until it is SUCCEEDED, FAILED or CANCELLED. */
+export async function waitForTerminal(baseUrl: string, taskId: string, timeoutMs = 60_000): Promise<Task> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const task = await getTask(baseUrl, taskId);
+    if (TERMINAL.has(task.status)) return task;
+    if (Date.now() > deadline) throw new Error(`task ${taskId} still ${task.status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export function asTask(result: Task | UploadError | undefined): Task {
+  if (!result || result.__typename === 'UploadError') {
+    throw new Error(`expected a task, got ${JSON.stringify(result)}`);
+  }
+  return result;
+}
+
+export function asUploadError(result: Task | UploadError | undefined): UploadError {
+  if (!result || result.__typename !== 'UploadError')
+    throw new Error(`expected an UploadError, got ${JSON.stringify(result)}`);
+  return result;
+}
