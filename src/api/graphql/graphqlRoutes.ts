@@ -15,7 +15,7 @@ export async function graphqlRoutes(app: FastifyInstance, options: { schema: Gra
 
   app.post('/graphql', {
     onRequest: async (request, reply) => {
-      if (!request.isMultipart()) return;
+      if (!/^multipart\//i.test(request.headers['content-type'] ?? '')) return;
       if (PREFLIGHT_HEADERS.some((name) => request.headers[name] !== undefined)) return;
       reply.header('connection', 'close');
       await send(reply, {
