@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { asTask, uploadViaGraphql, waitForTerminal } from '../support/client.ts';
+
+const main = new URL('../../src/main.ts', import.meta.url).pathname;
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+test('the start command runs the whole service on embedded defaults and stops cleanly on SIGTERM', async () => {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'tributary-start-'));
+  const port = await freePort();
+  const child = spawn(process.execPath, [main], {
+    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    output += chunk;
+  });
+  try {
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 60_000;
+    while (!output.includes('tributary started')) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`did not start:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.match(output, /"database":"pglite","objectStore":"local","analyticsStore":"duckdb"/);
+    assert.equal((await fetch(`${baseUrl}/healthz`)).status, 200);
+    assert.equal((await fetch(`${baseUrl}/readyz`)).status, 200);
+    const upload = await uploadViaGraphql(baseUrl, {
+      dataSourceName: 'smoke',
+      filename: 'smoke.csv',
+      content: 'sold_at,store,units\n2025-05-01T10:00:00Z,A,3\n',
+    });
+    const task = await waitForTerminal(baseUrl, asTask(upload.result).taskId);
+    assert.equal(task.status, 'SUCCEEDED');
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0);
+  } finally {
+    child.kill('SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a bad configuration stops the start command with the variable named', async () => {
+  const child = spawn(process.execPath, [main], {
+    env: { ...process.env, PORT: 'eighty', DATA_DIR: tmpdir() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 2);
+  assert.match(stderr, /Configuration error: PORT must be a whole number, got "eighty"/);
+});

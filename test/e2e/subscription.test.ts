@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createClient } from 'graphql-ws';
+import { asTask, uploadViaGraphql } from '../support/client.ts';
+import { sampleSalesCsv } from '../support/sampleSales.ts';
+import { startTestApp } from '../support/testApp.ts';
+
+test('ingestionTaskUpdated streams every state of a task over graphql-ws, ending at the terminal one', async () => {
+  const app = await startTestApp({ worker: false });
+  const client = createClient({ url: `${app.baseUrl.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true });
+  try {
+    const upload = await uploadViaGraphql(app.baseUrl, {
+      dataSourceName: 'live',
+      filename: 'live.csv',
+      content: sampleSalesCsv(5000).csv,
+    });
+    const task = asTask(upload.result);
+    const seen: { status: string; rowsTotal: number | null }[] = [];
+    const subscription = client.iterate<{ ingestionTaskUpdated: { status: string; rowsTotal: number | null } }>({
+      query: 'subscription($id: ID!) { ingestionTaskUpdated(taskId: $id) { status rowsTotal rowsValid } }',
+      variables: { id: task.taskId },
+    });
+    const first = await subscription.next();
+    assert.equal(first.value?.data?.ingestionTaskUpdated.status, 'UPLOADED');
+    await app.startWorker();
+    for await (const message of subscription) {
+      assert.equal(message.errors, undefined);
+      const update = message.data?.ingestionTaskUpdated;
+      if (update) seen.push(update);
+    }
+    const statuses = seen.map((s) => s.status).filter((s, i, all) => s !== all[i - 1]);
+    assert.deepEqual(statuses, ['VALIDATING', 'INGESTING', 'SUCCEEDED']);
+    assert.equal(seen.at(-1)?.rowsTotal, 5000);
+  } finally {
+    await client.dispose();
+    await app.close();
+  }
+});
+
+test('subscribing to an unknown task answers an error, not silence', async () => {
+  const app = await startTestApp({ worker: false });
+  const client = createClient({ url: `${app.baseUrl.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true });
+  try {
+    const subscription = client.iterate({
+      query: 'subscription { ingestionTaskUpdated(taskId: "nope") { status } }',
+    });
+    const result = await subscription.next();
+    assert.match(JSON.stringify(result.value?.errors ?? result), /No ingestion task has this id|TASK_NOT_FOUND|no task/i);
+  } finally {
+    await client.dispose();
+    await app.close();
+  }
+});
