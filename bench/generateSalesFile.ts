@@ -178,7 +178,8 @@ export function* generateSalesChunks(options: SalesFileOptions): Generator<Buffe
       text += extraField ? `${line.slice(0, -1)},\n` : `${line}\n`;
     } else {
       let line = '';
-      for (let k = 0; k < values.length; k++) line += (k === 0 ? '' : delimiter) + csvCell(values[k] as string, delimiter);
+      for (let k = 0; k < values.length; k++)
+        line += (k === 0 ? '' : delimiter) + csvCell(values[k] as string, delimiter);
       text += extraField ? `${line}${delimiter}extra\n` : `${line}\n`;
     }
     if (text.length >= chunkBytes) {

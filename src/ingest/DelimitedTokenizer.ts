@@ -1,4 +1,6 @@
-import { MAX_ROW_CHARS, RAW_CAP, TokenizedRow } from './TokenizedRow.ts';
+import { InvalidRanges } from './invalidRanges.ts';
+import { MAX_ROW_BYTES, RAW_KEEP_BYTES, TokenizedRow } from './TokenizedRow.ts';
+import { incompleteTailStart } from './utf8.ts';
 
 const LF = 10;
 const CR = 13;
@@ -9,238 +11,311 @@ const UNQUOTED = 1;
 const QUOTED = 2;
 const AFTER_QUOTE = 3; // a quote inside a quoted field: either "" (escaped) or the closing quote
 
-/** State of a row parsed by the quote-aware path; survives across pushes (a quoted field may span chunks). */
+/** An unfinished row without a line end longer than this continues on the (resumable) slow path. */
+const RESUMABLE_AFTER_BYTES = 1024 * 1024;
+
+/** State of a row on the quote-aware path; survives across pushes (a quoted field may span chunks). */
 interface SlowRow {
   line: number;
-  /** Line breaks consumed inside quoted fields so far. */
+  /** Line breaks inside quoted fields so far. */
   lines: number;
-  values: string[];
-  field: string;
-  state: number;
   afterCr: boolean;
-  raw: string;
+  state: number;
+  /** Fields completed so far (their bounds are in the row's starts/ends, into the scratch buffer). */
+  count: number;
+  fieldStart: number;
+  rawKept: number;
   rawLength: number;
-  /** Raw length passed MAX_ROW_CHARS: values are no longer kept, the row will be rejected. */
+  /** Past MAX_ROW_BYTES: values are dropped, the row will be rejected. */
   tooLong: boolean;
+  invalid: boolean;
 }
 
 /**
- * Splits decoded CSV/TSV text into rows and fields (RFC 4180: quoted delimiters and line breaks, doubled
+ * Splits CSV/TSV bytes into rows and fields (RFC 4180: quoted delimiters and line breaks, doubled
  * quotes). Line endings \n, \r\n and lone \r; empty lines are skipped but counted. Chunks may be cut
- * anywhere. Leniency: a quote inside an unquoted field is literal, and text after a closing quote is
- * appended to the field.
+ * anywhere (also inside a UTF-8 character). Leniency: a quote inside an unquoted field is literal, and
+ * text after a closing quote is appended to the field.
  *
- * Fast path: a row without any quote is split with indexOf into (start, end) offsets of the chunk text;
- * only rows containing a quote take the character-level path.
+ * Fast path: one byte loop per row finds delimiters and the line end; fields are (start, end) offsets
+ * into the chunk, nothing is copied. A row containing a quote is re-read by the quote-aware path, which
+ * copies unescaped values into a scratch buffer and can resume across chunks.
  */
 export class DelimitedTokenizer {
-  readonly #delimiter: string;
-  readonly #delimiterCode: number;
+  readonly #delimiter: number;
   readonly #row = new TokenizedRow();
-  #pending = '';
+  readonly #invalid = new InvalidRanges();
+  #pending: Buffer | null = null;
   #line = 1;
   #slow: SlowRow | null = null;
+  #scratch = Buffer.allocUnsafe(64 * 1024);
+  #scratchLength = 0;
+  #raw = Buffer.allocUnsafe(RAW_KEEP_BYTES);
 
   constructor(delimiter: ',' | '\t') {
-    this.#delimiter = delimiter;
-    this.#delimiterCode = delimiter.charCodeAt(0);
+    this.#delimiter = delimiter.charCodeAt(0);
   }
 
   /** Calls onRow for every complete non-empty row; with final, also for the last one. */
-  push(chunk: string, final: boolean, onRow: (row: TokenizedRow) => void): void {
-    const text = this.#pending.length === 0 ? chunk : this.#pending + chunk;
-    this.#pending = '';
-    const n = text.length;
+  push(chunk: Buffer, final: boolean, onRow: (row: TokenizedRow) => void): void {
+    let rest = chunk;
+    const pending = this.#pending;
+    if (pending !== null) {
+      // complete the pending row with the chunk's first line (copying only that much)
+      this.#pending = null;
+      let k = firstLineEnd(chunk);
+      if (k < chunk.length && chunk[k] === CR) k++;
+      k = Math.min(k + 1, chunk.length);
+      const head = Buffer.concat([pending, chunk.subarray(0, k)]);
+      rest = chunk.subarray(k);
+      this.#pushBuffer(head, final && rest.length === 0, onRow);
+      if (rest.length === 0) return;
+      if (this.#pending !== null) {
+        const again = this.#pending as Buffer;
+        this.#pending = null;
+        rest = Buffer.concat([again, rest]);
+      }
+    }
+    this.#pushBuffer(rest, final, onRow);
+  }
+
+  #pushBuffer(buf: Buffer, final: boolean, onRow: (row: TokenizedRow) => void): void {
+    // an unfinished UTF-8 character at the end waits for the next chunk (it cannot contain a delimiter)
+    const end = final ? buf.length : incompleteTailStart(buf, buf.length);
+    this.#invalid.reset(buf, end);
     let pos = 0;
     if (this.#slow !== null) {
-      pos = this.#continueSlow(text, 0, final, onRow);
+      pos = this.#continueSlow(buf, 0, end, final, onRow);
       if (pos < 0) return;
     }
     const delimiter = this.#delimiter;
     const row = this.#row;
-    let nextLf = -1;
-    let nextCr = -1;
-    let nextQuote = -1;
-    let nextDelimiter = -1;
-    while (pos < n) {
-      if (nextLf < pos) nextLf = find(text, '\n', pos);
-      if (nextCr < pos) nextCr = find(text, '\r', pos);
-      const end = Math.min(nextLf, nextCr);
-      if (nextQuote < pos) nextQuote = find(text, '"', pos);
-      if (nextQuote < end || end - pos > MAX_ROW_CHARS) {
-        pos = this.#startSlow(text, pos, final, onRow);
+    while (pos < end) {
+      let count = 0;
+      let fieldStart = pos;
+      let i = pos;
+      let b = 0;
+      let quote = false;
+      for (; i < end; i++) {
+        b = buf[i] as number;
+        if (b <= 44) {
+          if (b === delimiter) {
+            if (count + 1 >= row.starts.length) row.ensureCapacity(count + 2);
+            row.starts[count] = fieldStart;
+            row.ends[count] = i;
+            count++;
+            fieldStart = i + 1;
+          } else if (b === LF || b === CR) break;
+          else if (b === QUOTE) {
+            quote = true;
+            break;
+          }
+        }
+      }
+      if (quote || i - pos > MAX_ROW_BYTES || (i === end && !final && end - pos > RESUMABLE_AFTER_BYTES)) {
+        pos = this.#startSlow(buf, pos, end, final, onRow);
         if (pos < 0) return;
         continue;
       }
-      if (!final && (end === n || (end === n - 1 && end === nextCr))) {
+      if (!final && (i === end || (b === CR && i + 1 === buf.length))) {
         // no line end yet, or a CR that may be the first half of CRLF
-        if (n - pos > MAX_ROW_CHARS) {
-          pos = this.#startSlow(text, pos, final, onRow);
-          if (pos < 0) return;
-          continue;
-        }
-        this.#pending = text.slice(pos);
+        this.#pending = buf.subarray(pos);
         return;
       }
-      if (end > pos) {
-        let count = 0;
-        let p = pos;
-        if (nextDelimiter < pos) nextDelimiter = find(text, delimiter, pos);
-        while (nextDelimiter < end) {
-          if (count + 1 >= row.starts.length) row.ensureCapacity(count + 2);
-          row.starts[count] = p;
-          row.ends[count] = nextDelimiter;
-          count++;
-          p = nextDelimiter + 1;
-          nextDelimiter = find(text, delimiter, p);
-        }
-        row.starts[count] = p;
-        row.ends[count] = end;
+      if (i > pos) {
+        row.starts[count] = fieldStart;
+        row.ends[count] = i;
         row.count = count + 1;
-        row.text = text;
+        row.bytes = buf;
         row.line = this.#line;
-        row.rawText = text;
+        row.raw = buf;
         row.rawStart = pos;
-        row.rawEnd = end;
-        row.rawLength = end - pos;
+        row.rawEnd = i;
+        row.rawLength = i - pos;
         row.problem = null;
+        row.invalidUtf8 = this.#invalid.has(pos, i);
+        row.rawString = null;
         onRow(row);
       }
       this.#line++;
-      pos = end + (end === nextCr && text.charCodeAt(end + 1) === LF ? 2 : 1);
+      pos = i + (b === CR && buf[i + 1] === LF ? 2 : 1);
     }
+    if (!final && end < buf.length) this.#pending = buf.subarray(end);
   }
 
-  #startSlow(text: string, pos: number, final: boolean, onRow: (row: TokenizedRow) => void): number {
+  #startSlow(buf: Buffer, pos: number, end: number, final: boolean, onRow: (row: TokenizedRow) => void): number {
     this.#slow = {
       line: this.#line,
       lines: 0,
-      values: [],
-      field: '',
-      state: FIELD_START,
       afterCr: false,
-      raw: '',
+      state: FIELD_START,
+      count: 0,
+      fieldStart: 0,
+      rawKept: 0,
       rawLength: 0,
       tooLong: false,
+      invalid: false,
     };
-    return this.#continueSlow(text, pos, final, onRow);
+    this.#scratchLength = 0;
+    return this.#continueSlow(buf, pos, end, final, onRow);
   }
 
-  /** Continues the quote-aware row; returns the position after the row, or -1 when the text ran out. */
-  #continueSlow(text: string, pos: number, final: boolean, onRow: (row: TokenizedRow) => void): number {
+  /** Continues the quote-aware row; returns the position after the row, or -1 when the bytes ran out. */
+  #continueSlow(buf: Buffer, pos: number, end: number, final: boolean, onRow: (row: TokenizedRow) => void): number {
     const r = this.#slow as SlowRow;
-    const n = text.length;
-    const delimiter = this.#delimiterCode;
+    const delimiter = this.#delimiter;
     let i = pos;
     for (;;) {
       if (r.state === FIELD_START) {
-        if (i === n) break;
-        if (text.charCodeAt(i) === QUOTE) {
+        if (i === end) break;
+        if (buf[i] === QUOTE) {
           r.state = QUOTED;
           i++;
         } else r.state = UNQUOTED;
       } else if (r.state === UNQUOTED) {
         let j = i;
-        let c = 0;
-        while (j < n) {
-          c = text.charCodeAt(j);
-          if (c === delimiter || c === LF || c === CR) break;
+        let b = 0;
+        while (j < end) {
+          b = buf[j] as number;
+          if (b === delimiter || b === LF || b === CR) break;
           j++;
         }
-        if (j > i && !r.tooLong) r.field += text.slice(i, j);
+        this.#appendValue(r, buf, i, j);
         i = j;
-        if (j === n) break;
-        if (c === delimiter) {
+        if (j === end) break;
+        if (b === delimiter) {
           this.#endField(r);
           i++;
           continue;
         }
         // a line break outside quotes ends the row
-        if (c === CR && i === n - 1 && !final) {
-          this.#appendRaw(r, text, pos, i);
-          this.#pending = '\r';
+        if (b === CR && i + 1 === buf.length && !final) {
+          this.#appendRaw(r, buf, pos, i);
+          this.#pending = buf.subarray(i); // maybe CRLF
           return -1;
         }
-        this.#appendRaw(r, text, pos, i);
-        this.#emitSlow(r, null, onRow);
-        return i + (c === CR && text.charCodeAt(i + 1) === LF ? 2 : 1);
+        if (r.rawLength === 0) {
+          // the whole row is in this buffer: refer to it instead of copying
+          this.#emitSlow(r, null, onRow, buf, pos, i);
+        } else {
+          this.#appendRaw(r, buf, pos, i);
+          this.#emitSlow(r, null, onRow, null, 0, 0);
+        }
+        return i + (b === CR && buf[i + 1] === LF ? 2 : 1);
       } else if (r.state === QUOTED) {
-        const q = text.indexOf('"', i);
-        const j = q === -1 ? n : q;
-        r.lines += countLineBreaks(text, i, j, r);
-        if (j > i && !r.tooLong) r.field += text.slice(i, j);
+        let j = buf.indexOf(QUOTE, i);
+        const found = j !== -1 && j < end;
+        if (!found) j = end;
+        r.lines += countLineBreaks(buf, i, j, r);
+        this.#appendValue(r, buf, i, j);
         i = j;
-        if (q === -1) break;
+        if (!found) break;
         r.afterCr = false;
         r.state = AFTER_QUOTE;
         i++;
       } else {
-        if (i === n) break;
-        if (text.charCodeAt(i) === QUOTE) {
-          if (!r.tooLong) r.field += '"';
+        if (i === end) break;
+        if (buf[i] === QUOTE) {
+          this.#appendValue(r, buf, i, i + 1);
           r.state = QUOTED;
           i++;
         } else r.state = UNQUOTED;
       }
     }
-    // the text ran out inside the row
-    this.#appendRaw(r, text, pos, n);
+    // the bytes ran out inside the row
+    this.#appendRaw(r, buf, pos, end);
     if (final) {
-      this.#emitSlow(r, r.state === QUOTED ? 'UNCLOSED_QUOTE' : null, onRow);
-      return n;
+      this.#emitSlow(r, r.state === QUOTED ? 'UNCLOSED_QUOTE' : null, onRow, null, 0, 0);
+      return end;
     }
+    if (end < buf.length) this.#pending = buf.subarray(end);
     return -1;
   }
 
+  #appendValue(r: SlowRow, buf: Buffer, start: number, end: number): void {
+    if (end <= start || r.tooLong) return;
+    const length = this.#scratchLength;
+    if (length + (end - start) > this.#scratch.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.#scratch.length * 2, length + (end - start)));
+      this.#scratch.copy(bigger, 0, 0, length);
+      this.#scratch = bigger;
+    }
+    const scratch = this.#scratch;
+    if (end - start < 64) for (let i = start, o = length; i < end; i++) scratch[o++] = buf[i] as number;
+    else buf.copy(scratch, length, start, end);
+    this.#scratchLength = length + (end - start);
+  }
+
   #endField(r: SlowRow): void {
-    if (!r.tooLong) r.values.push(r.field);
-    r.field = '';
+    if (!r.tooLong) {
+      const row = this.#row;
+      row.ensureCapacity(r.count + 1);
+      row.starts[r.count] = r.fieldStart;
+      row.ends[r.count] = this.#scratchLength;
+      r.count++;
+      r.fieldStart = this.#scratchLength;
+    }
     r.state = FIELD_START;
   }
 
-  #appendRaw(r: SlowRow, text: string, start: number, end: number): void {
-    if (r.raw.length < RAW_CAP && end > start)
-      r.raw += text.slice(start, Math.min(end, start + RAW_CAP - r.raw.length));
+  #appendRaw(r: SlowRow, buf: Buffer, start: number, end: number): void {
+    if (end <= start) return;
+    if (r.rawKept < RAW_KEEP_BYTES) {
+      const n = Math.min(end - start, RAW_KEEP_BYTES - r.rawKept);
+      buf.copy(this.#raw, r.rawKept, start, start + n);
+      r.rawKept += n;
+    }
     r.rawLength += end - start;
-    if (r.rawLength > MAX_ROW_CHARS && !r.tooLong) {
+    if (!r.invalid && this.#invalid.has(start, end)) r.invalid = true;
+    if (r.rawLength > MAX_ROW_BYTES && !r.tooLong) {
       r.tooLong = true;
-      r.values = [];
-      r.field = '';
+      r.count = 0;
+      this.#scratchLength = 0;
     }
   }
 
-  #emitSlow(r: SlowRow, problem: 'UNCLOSED_QUOTE' | null, onRow: (row: TokenizedRow) => void): void {
+  /** Emits the row; its raw text is buf[rawStart, rawEnd) when buf is given, else the kept prefix. */
+  #emitSlow(
+    r: SlowRow,
+    problem: 'UNCLOSED_QUOTE' | null,
+    onRow: (row: TokenizedRow) => void,
+    buf: Buffer | null,
+    rawStart: number,
+    rawEnd: number,
+  ): void {
     this.#slow = null;
     const row = this.#row;
-    if (r.tooLong) {
-      row.setValues([]);
+    if (buf !== null) {
+      if (rawEnd - rawStart > MAX_ROW_BYTES) r.tooLong = true;
+      row.raw = buf;
+      row.rawStart = rawStart;
+      row.rawEnd = rawEnd;
+      row.rawLength = rawEnd - rawStart;
+      row.invalidUtf8 = this.#invalid.has(rawStart, rawEnd);
     } else {
-      r.values.push(r.field);
-      row.setValues(r.values);
+      row.raw = this.#raw;
+      row.rawStart = 0;
+      row.rawEnd = r.rawKept;
+      row.rawLength = r.rawLength;
+      row.invalidUtf8 = r.invalid;
     }
+    if (!r.tooLong) this.#endField(r);
+    row.bytes = this.#scratch;
+    row.count = r.count;
     row.line = r.line;
-    row.rawText = r.raw;
-    row.rawStart = 0;
-    row.rawEnd = r.raw.length;
-    row.rawLength = r.rawLength;
     row.problem = r.tooLong ? 'ROW_TOO_LONG' : problem;
+    row.rawString = null;
     this.#line = r.line + r.lines + 1;
     onRow(row);
   }
 }
 
-/** indexOf that returns text.length instead of -1, so "not found" compares as "after everything". */
-function find(text: string, search: string, from: number): number {
-  const i = text.indexOf(search, from);
-  return i === -1 ? text.length : i;
-}
-
-/** Line breaks in text[start, end) (CRLF counts once, also when split across pushes). */
-function countLineBreaks(text: string, start: number, end: number, r: SlowRow): number {
+/** Line breaks in buf[start, end) (CRLF counts once, also when split across chunks). */
+function countLineBreaks(buf: Buffer, start: number, end: number, r: SlowRow): number {
   let lines = 0;
   let afterCr = r.afterCr;
   for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
+    const c = buf[i];
     if (c === LF) {
       if (!afterCr) lines++;
       afterCr = false;
@@ -251,4 +326,13 @@ function countLineBreaks(text: string, start: number, end: number, r: SlowRow): 
   }
   r.afterCr = afterCr;
   return lines;
+}
+
+/** Index of the first LF or CR in buf, or buf.length. */
+function firstLineEnd(buf: Buffer): number {
+  for (let i = 0; i < buf.length; i++) {
+    const b = buf[i];
+    if (b === LF || b === CR) return i;
+  }
+  return buf.length;
 }

@@ -1,61 +1,88 @@
-import { MAX_ROW_CHARS, RAW_CAP } from './TokenizedRow.ts';
+import { InvalidRanges } from './invalidRanges.ts';
+import { MAX_ROW_BYTES, RAW_KEEP_BYTES } from './TokenizedRow.ts';
+import { incompleteTailStart } from './utf8.ts';
 
 const LF = 10;
-
-/** A physical line: text.slice(start, end). `tooLong` lines carry only a RAW_CAP prefix and their length. */
-export type LineHandler = (text: string, start: number, end: number, line: number, rawLength: number) => void;
+const CR = 13;
 
 /**
- * Splits decoded text into lines (\n, \r\n, lone \r; chunks cut anywhere) for JSON lines. Empty lines are
- * not reported but counted. A line longer than MAX_ROW_CHARS is reported with only its first RAW_CAP
- * characters and rawLength > MAX_ROW_CHARS, so memory stays flat.
+ * A physical line: bytes[start, end). A line longer than MAX_ROW_BYTES arrives with only its first
+ * RAW_KEEP_BYTES bytes and its real length in rawLength.
+ */
+export type LineHandler = (
+  bytes: Buffer,
+  start: number,
+  end: number,
+  line: number,
+  rawLength: number,
+  invalidUtf8: boolean,
+) => void;
+
+/**
+ * Splits bytes into lines (\n, \r\n, lone \r; chunks cut anywhere) for JSON lines. Empty lines are not
+ * reported but counted. Over-long lines are skipped after their first bytes, so memory stays flat.
  */
 export class LineSplitter {
-  #pending = '';
+  readonly #invalid = new InvalidRanges();
+  #pending: Buffer | null = null;
   #line = 1;
-  /** Prefix and length of an over-long line being skipped. */
-  #longPrefix: string | null = null;
+  /** Prefix of an over-long line being skipped (null when there is none). */
+  #long: Buffer | null = null;
+  #longKept = 0;
   #longLength = 0;
+  #longInvalid = false;
 
-  push(chunk: string, final: boolean, onLine: LineHandler): void {
-    const text = this.#pending.length === 0 ? chunk : this.#pending + chunk;
-    this.#pending = '';
-    const n = text.length;
+  push(chunk: Buffer, final: boolean, onLine: LineHandler): void {
+    const buf = this.#pending === null ? chunk : Buffer.concat([this.#pending, chunk]);
+    this.#pending = null;
+    const end = final ? buf.length : incompleteTailStart(buf, buf.length);
+    this.#invalid.reset(buf, end);
     let pos = 0;
     let nextLf = -1;
     let nextCr = -1;
-    while (pos < n || (final && this.#longPrefix !== null)) {
-      if (nextLf < pos) nextLf = find(text, '\n', pos);
-      if (nextCr < pos) nextCr = find(text, '\r', pos);
-      const end = Math.min(nextLf, nextCr);
-      if (!final && (end === n || (end === n - 1 && end === nextCr))) {
-        if (this.#longPrefix !== null || n - pos > MAX_ROW_CHARS) {
-          this.#skipLong(text, pos, end);
-          if (end < n) this.#pending = '\r';
-        } else this.#pending = text.slice(pos);
+    while (pos < end || (final && this.#long !== null && pos === end)) {
+      if (nextLf < pos) nextLf = find(buf, LF, pos);
+      if (nextCr < pos) nextCr = find(buf, CR, pos);
+      const i = Math.min(nextLf, nextCr, end);
+      const isCr = i === nextCr && i < end;
+      if (!final && (i === end || (isCr && i + 1 === buf.length))) {
+        // no line end yet, or a CR that may be the first half of CRLF
+        if (this.#long !== null || end - pos > MAX_ROW_BYTES) {
+          this.#skipLong(buf, pos, i);
+          this.#pending = i < buf.length ? buf.subarray(i) : null;
+        } else this.#pending = buf.subarray(pos);
         return;
       }
-      if (this.#longPrefix !== null) {
-        this.#skipLong(text, pos, end);
-        onLine(this.#longPrefix, 0, this.#longPrefix.length, this.#line, this.#longLength);
-        this.#longPrefix = null;
-        this.#longLength = 0;
-      } else if (end > pos) onLine(text, pos, end, this.#line, end - pos);
+      if (this.#long !== null || i - pos > MAX_ROW_BYTES) {
+        this.#skipLong(buf, pos, i);
+        onLine(this.#long as Buffer, 0, this.#longKept, this.#line, this.#longLength, this.#longInvalid);
+        this.#long = null;
+      } else if (i > pos) onLine(buf, pos, i, this.#line, i - pos, this.#invalid.has(pos, i));
       this.#line++;
-      pos = end + (end === nextCr && text.charCodeAt(end + 1) === LF ? 2 : 1);
+      pos = i + (isCr && buf[i + 1] === LF ? 2 : 1);
     }
+    if (!final && end < buf.length) this.#pending = buf.subarray(end);
   }
 
-  #skipLong(text: string, start: number, end: number): void {
-    if (this.#longPrefix === null) this.#longPrefix = '';
-    if (this.#longPrefix.length < RAW_CAP) {
-      this.#longPrefix += text.slice(start, Math.min(end, start + RAW_CAP - this.#longPrefix.length));
+  #skipLong(buf: Buffer, start: number, end: number): void {
+    if (this.#long === null) {
+      this.#long = Buffer.allocUnsafe(RAW_KEEP_BYTES);
+      this.#longKept = 0;
+      this.#longLength = 0;
+      this.#longInvalid = false;
+    }
+    if (this.#longKept < RAW_KEEP_BYTES && end > start) {
+      const n = Math.min(end - start, RAW_KEEP_BYTES - this.#longKept);
+      buf.copy(this.#long, this.#longKept, start, start + n);
+      this.#longKept += n;
     }
     this.#longLength += end - start;
+    if (this.#invalid.has(start, end)) this.#longInvalid = true;
   }
 }
 
-function find(text: string, search: string, from: number): number {
-  const i = text.indexOf(search, from);
-  return i === -1 ? text.length : i;
+/** indexOf that returns buf.length instead of -1, so "not found" compares as "after everything". */
+function find(buf: Buffer, byte: number, from: number): number {
+  const i = buf.indexOf(byte, from);
+  return i === -1 ? buf.length : i;
 }

@@ -1,40 +1,50 @@
-import { jsonString, quoteValue } from './jsonText.ts';
-import { isBlankRange, isLongValue, parseNumberRange } from './number.ts';
-import { MAX_ROW_CHARS, type TokenizedRow } from './TokenizedRow.ts';
-import { formatIsoTimestamp, parseTimestampRange } from './timestamp.ts';
+import { isBlankBytes, isLongValue, lastNumber, parseNumberBytes } from './number.ts';
+import type { OutputBuffer } from './OutputBuffer.ts';
+import { MAX_ROW_BYTES, type TokenizedRow } from './TokenizedRow.ts';
+import { parseTimestampBytes, writeIsoTimestamp } from './timestamp.ts';
 import type { DataSourceSchema } from './types.ts';
-import { hasEscapedBytes, showEscapedBytes } from './Utf8ChunkDecoder.ts';
+
+const encoder = new TextEncoder();
+const HEX = encoder.encode('0123456789abcdef');
+const NULL = encoder.encode('null');
 
 /**
- * Validates one tokenized row against the schema and turns it into a JSON line, keeping the ledger
- * (counts, time range, metric sums) of the valid rows. `header` gives the column order of the rows.
+ * Validates one tokenized row against the schema and writes its JSON line, keeping the ledger (time
+ * range, metric sums) of the valid rows. `header` gives the column order of the rows.
  *
- * Checks, first problem wins: tokenizer problems (UNCLOSED_QUOTE, ROW_TOO_LONG), INVALID_ENCODING,
- * FIELD_COUNT_MISMATCH, MISSING_TIMESTAMP / INVALID_TIMESTAMP, then each metric in schema order
- * (INVALID_NUMBER, INVALID_INTEGER). Empty dimensions and empty (or blank) metric cells are null.
+ * Checks, first problem wins: UNCLOSED_QUOTE / ROW_TOO_LONG, INVALID_ENCODING, FIELD_COUNT_MISMATCH,
+ * MISSING_TIMESTAMP / INVALID_TIMESTAMP, then each metric in schema order (INVALID_NUMBER,
+ * INVALID_INTEGER). Empty dimensions and empty (or blank) metric cells are null.
+ *
+ * Output: {"__time":"<ISO, ms, Z>",<dimensions>,<metrics>,"__task_id":"<taskId>"}\n, keys in schema order,
+ * written as bytes (values are copied from the input; numbers as the input when it is already how
+ * JSON prints them, else String(value)).
  */
 export class RowConverter {
   readonly columnCount: number;
   readonly #timestampIndex: number;
   readonly #timestampName: string;
   readonly #dimensionIndex: Int32Array;
-  /** `,"region":` per dimension */
-  readonly #dimensionKey: string[];
-  readonly #dimensionNull: string[];
+  readonly #dimensionKey: Uint8Array[];
   readonly #metricIndex: Int32Array;
   readonly #metricName: string[];
   readonly #metricIsLong: boolean[];
-  readonly #metricKey: string[];
+  readonly #metricKey: Uint8Array[];
   readonly #metricValue: Float64Array;
-  readonly #suffix: string;
+  /** Start/end of the input bytes to copy for metric k, or start -1 to print the value. */
+  readonly #metricStart: Int32Array;
+  readonly #metricEnd: Int32Array;
+  readonly #prefix = encoder.encode('{"__time":"');
+  readonly #suffix: Uint8Array;
+  readonly #fixedBytes: number;
 
   // ledger of valid rows
   minTime = Number.POSITIVE_INFINITY;
   maxTime = Number.NEGATIVE_INFINITY;
-  readonly sums: Float64Array;
+  readonly #sums: Float64Array;
   readonly #compensation: Float64Array;
 
-  // the last rejection (when convert returned null)
+  // the last rejection (when convert returned false)
   code = '';
   column: string | null = null;
   message = '';
@@ -49,128 +59,191 @@ export class RowConverter {
     this.#timestampIndex = indexOf(schema.timestampColumn);
     this.#timestampName = schema.timestampColumn;
     this.#dimensionIndex = Int32Array.from(schema.dimensions, indexOf);
-    this.#dimensionKey = schema.dimensions.map((d) => `,${JSON.stringify(d)}:`);
-    this.#dimensionNull = this.#dimensionKey.map((k) => `${k}null`);
+    this.#dimensionKey = schema.dimensions.map((d) => encoder.encode(`,${JSON.stringify(d)}:`));
     this.#metricIndex = Int32Array.from(schema.metrics, (m) => indexOf(m.name));
     this.#metricName = schema.metrics.map((m) => m.name);
     this.#metricIsLong = schema.metrics.map((m) => m.type === 'long');
-    this.#metricKey = schema.metrics.map((m) => `,${JSON.stringify(m.name)}:`);
+    this.#metricKey = schema.metrics.map((m) => encoder.encode(`,${JSON.stringify(m.name)}:`));
     this.#metricValue = new Float64Array(schema.metrics.length);
-    this.#suffix = `,"__task_id":${JSON.stringify(taskId)}}\n`;
-    this.sums = new Float64Array(schema.metrics.length);
+    this.#metricStart = new Int32Array(schema.metrics.length);
+    this.#metricEnd = new Int32Array(schema.metrics.length);
+    this.#suffix = encoder.encode(`,"__task_id":${JSON.stringify(taskId)}}\n`);
+    this.#sums = new Float64Array(schema.metrics.length);
     this.#compensation = new Float64Array(schema.metrics.length);
+    let fixed = this.#prefix.length + 32 + this.#suffix.length;
+    for (const key of this.#dimensionKey) fixed += key.length + 6;
+    for (const key of this.#metricKey) fixed += key.length + 32;
+    this.#fixedBytes = fixed;
   }
 
-  /** The JSON line of a valid row, or null (then code/column/message describe the rejection). */
-  convert(row: TokenizedRow, checkEncoding: boolean): string | null {
+  /** Writes the JSON line of a valid row and returns true, or returns false (see code/column/message). */
+  convert(row: TokenizedRow, out: OutputBuffer): boolean {
     if (row.problem !== null) {
       return this.#reject(
         row.problem,
         null,
         row.problem === 'UNCLOSED_QUOTE'
           ? 'A quoted field is not closed before the end of the file.'
-          : `The row is longer than ${MAX_ROW_CHARS} characters.`,
+          : `The row is longer than ${MAX_ROW_BYTES} bytes.`,
       );
     }
-    const count = row.count;
-    const text = row.text;
-    const starts = row.starts;
-    const ends = row.ends;
-    if (checkEncoding && hasEscapedBytes(text, starts[0] as number, ends[count - 1] as number)) {
+    if (row.invalidUtf8)
       return this.#reject('INVALID_ENCODING', null, 'The row contains bytes that are not valid UTF-8.');
-    }
+    const count = row.count;
     if (count !== this.columnCount) {
       return this.#reject('FIELD_COUNT_MISMATCH', null, `expected ${this.columnCount} fields, found ${count}`);
     }
+    const bytes = row.bytes;
+    const starts = row.starts;
+    const ends = row.ends;
     const ts = this.#timestampIndex;
     const tsStart = starts[ts] as number;
     const tsEnd = ends[ts] as number;
-    const time = parseTimestampRange(text, tsStart, tsEnd);
-    if (time === null) {
-      if (isBlankRange(text, tsStart, tsEnd)) {
+    const time = parseTimestampBytes(bytes, tsStart, tsEnd);
+    if (Number.isNaN(time)) {
+      if (isBlankBytes(bytes, tsStart, tsEnd)) {
         return this.#reject('MISSING_TIMESTAMP', this.#timestampName, 'The timestamp is empty.');
       }
       return this.#reject(
         'INVALID_TIMESTAMP',
         this.#timestampName,
-        `${this.#quote(text.slice(tsStart, tsEnd))} is not an ISO 8601 timestamp of a real date and time.`,
+        `${quote(bytes, tsStart, tsEnd)} is not an ISO 8601 timestamp of a real date and time.`,
       );
     }
     const metricIndex = this.#metricIndex;
     const values = this.#metricValue;
+    const metricStart = this.#metricStart;
+    const metricEnd = this.#metricEnd;
     for (let k = 0; k < metricIndex.length; k++) {
       const c = metricIndex[k] as number;
       const s = starts[c] as number;
       const e = ends[c] as number;
-      if (s === e || isBlankRange(text, s, e)) {
+      if (s === e || isBlankBytes(bytes, s, e)) {
         values[k] = Number.NaN; // null
         continue;
       }
-      const value = parseNumberRange(text, s, e);
-      if (value === null) {
-        return this.#reject(
-          'INVALID_NUMBER',
-          this.#metricName[k] as string,
-          `${this.#quote(text.slice(s, e))} is not a number.`,
-        );
+      const value = parseNumberBytes(bytes, s, e);
+      if (Number.isNaN(value)) {
+        return this.#reject('INVALID_NUMBER', this.#metricName[k] as string, `${quote(bytes, s, e)} is not a number.`);
       }
       if (this.#metricIsLong[k] && !isLongValue(value)) {
         return this.#reject(
           'INVALID_INTEGER',
           this.#metricName[k] as string,
-          `${this.#quote(text.slice(s, e))} is not an integer (the column holds whole numbers).`,
+          `${quote(bytes, s, e)} is not an integer (the column holds whole numbers).`,
         );
       }
       values[k] = value;
+      if (lastNumber.canonical) {
+        metricStart[k] = lastNumber.start;
+        metricEnd[k] = lastNumber.end;
+      } else metricStart[k] = -1;
     }
 
-    let out = `{"__time":"${formatIsoTimestamp(time)}"`;
+    // the row is valid: write it
+    out.reserve(this.#fixedBytes + 6 * ((ends[count - 1] as number) - (starts[0] as number)));
+    const o0 = out.length;
+    const b = out.bytes;
+    let o = copy(this.#prefix, b, o0);
+    o = writeIsoTimestamp(b, o, time);
+    b[o++] = 34;
     const dimensionIndex = this.#dimensionIndex;
+    const dimensionKey = this.#dimensionKey;
     for (let k = 0; k < dimensionIndex.length; k++) {
       const c = dimensionIndex[k] as number;
       const s = starts[c] as number;
       const e = ends[c] as number;
-      if (s === e) out += this.#dimensionNull[k];
-      else out += (this.#dimensionKey[k] as string) + jsonString(text.slice(s, e));
+      o = copy(dimensionKey[k] as Uint8Array, b, o);
+      if (s === e) o = copy(NULL, b, o);
+      else {
+        b[o++] = 34;
+        for (let i = s; i < e; i++) {
+          const x = bytes[i] as number;
+          if (x >= 35 && x !== 92) b[o++] = x;
+          else o = writeEscaped(b, o, x);
+        }
+        b[o++] = 34;
+      }
     }
-    const sums = this.sums;
+    const metricKey = this.#metricKey;
+    const sums = this.#sums;
     const compensation = this.#compensation;
     for (let k = 0; k < values.length; k++) {
+      o = copy(metricKey[k] as Uint8Array, b, o);
       const v = values[k] as number;
       if (Number.isNaN(v)) {
-        out += `${this.#metricKey[k]}null`;
+        o = copy(NULL, b, o);
         continue;
       }
-      out += (this.#metricKey[k] as string) + String(v);
+      const s = metricStart[k] as number;
+      if (s >= 0) {
+        const e = metricEnd[k] as number;
+        for (let i = s; i < e; i++) b[o++] = bytes[i] as number;
+      } else {
+        const text = String(v);
+        for (let i = 0; i < text.length; i++) b[o++] = text.charCodeAt(i);
+      }
       // Neumaier summation keeps double sums accurate over millions of rows
       const sum = sums[k] as number;
       const t = sum + v;
       compensation[k] = (compensation[k] as number) + (Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum);
       sums[k] = t;
     }
+    o = copy(this.#suffix, b, o);
+    out.length = o;
     if (time < this.minTime) this.minTime = time;
     if (time > this.maxTime) this.maxTime = time;
-    return out + this.#suffix;
+    return true;
   }
 
   /** Sum of metric k over the valid rows so far. */
   sum(k: number): number {
-    return (this.sums[k] as number) + (this.#compensation[k] as number);
+    return (this.#sums[k] as number) + (this.#compensation[k] as number);
   }
 
-  /** Records a rejection that is not about the row's values (e.g. INVALID_JSON); returns null. */
-  reject(code: string, column: string | null, message: string): null {
-    return this.#reject(code, column, message);
-  }
-
-  #reject(code: string, column: string | null, message: string): null {
+  #reject(code: string, column: string | null, message: string): false {
     this.code = code;
     this.column = column;
     this.message = message;
-    return null;
+    return false;
   }
+}
 
-  #quote(value: string): string {
-    return quoteValue(showEscapedBytes(value));
+function copy(source: Uint8Array, target: Uint8Array, offset: number): number {
+  let o = offset;
+  for (let i = 0; i < source.length; i++) target[o++] = source[i] as number;
+  return o;
+}
+
+/** Writes byte x (< 35 or a backslash) as JSON string content. */
+function writeEscaped(b: Uint8Array, offset: number, x: number): number {
+  let o = offset;
+  if (x === 34 || x === 92) {
+    b[o++] = 92;
+    b[o++] = x;
+  } else if (x >= 32) b[o++] = x;
+  else if (x === 10) {
+    b[o++] = 92;
+    b[o++] = 110;
+  } else if (x === 13) {
+    b[o++] = 92;
+    b[o++] = 114;
+  } else if (x === 9) {
+    b[o++] = 92;
+    b[o++] = 116;
+  } else {
+    b[o++] = 92;
+    b[o++] = 117;
+    b[o++] = 48;
+    b[o++] = 48;
+    b[o++] = HEX[x >> 4] as number;
+    b[o++] = HEX[x & 15] as number;
   }
+  return o;
+}
+
+/** A cell quoted for a rejection message (JSON-style, shortened when long; invalid UTF-8 shows as U+FFFD). */
+function quote(bytes: Buffer, start: number, end: number): string {
+  const text = bytes.toString('utf8', start, Math.min(end, start + 1024));
+  return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
 }

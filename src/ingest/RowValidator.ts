@@ -4,56 +4,59 @@ import { DelimitedTokenizer } from './DelimitedTokenizer.ts';
 import { inferSchema } from './inferSchema.ts';
 import { jsonValueText, parseJsonObject } from './jsonLineValues.ts';
 import { LineSplitter } from './LineSplitter.ts';
+import { OutputBuffer } from './OutputBuffer.ts';
 import { RowConverter } from './RowConverter.ts';
-import {
-  detachString,
-  MAX_ROW_CHARS,
-  RAW_CAP,
-  TokenizedRow as Row,
-  rawOfRow,
-  type TokenizedRow,
-} from './TokenizedRow.ts';
+import { MAX_ROW_BYTES, TokenizedRow } from './TokenizedRow.ts';
 import type { DataSourceSchema, FileFormat, RowRejection, ValidationBatch, ValidationSummary } from './types.ts';
-import { hasEscapedBytes, showEscapedBytes, Utf8ChunkDecoder } from './Utf8ChunkDecoder.ts';
 
 export interface RowValidatorOptions {
   format: FileFormat;
   /** The data source's stored schema, or null to infer it from the first sampleRows rows. */
   schema: DataSourceSchema | null;
   taskId: string;
+  /** Rows sampled to infer the schema (and, for JSON lines, the columns). Default 1000. */
   sampleRows?: number;
 }
 
-/** A row held back until the schema is known (while sampling). */
+/** A row held back until the schema is known. */
 interface SampledRow {
   line: number;
   raw: string;
-  rawLength: number;
-  /** CSV/TSV: the fields; JSON lines: the object. */
-  fields: string[] | null;
-  object: Record<string, unknown> | null;
   problem: TokenizedRow['problem'];
-  /** A rejection decided while reading (INVALID_JSON, INVALID_ENCODING in JSON lines). */
+  invalidUtf8: boolean;
+  /** CSV/TSV: the field bytes and bounds. */
+  bytes: Buffer | null;
+  starts: Int32Array | null;
+  ends: Int32Array | null;
+  /** JSON lines: the object, or the rejection decided while reading the line. */
+  object: Record<string, unknown> | null;
   rejection: { code: string; message: string } | null;
 }
 
+const EMPTY_ROW: string[] = [];
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+
 /**
- * Validates a (decompressed) upload chunk by chunk: push() any chunks, then end(). Each call returns the
+ * Validates a decompressed upload chunk by chunk: push() any chunks, then end(). Each call returns the
  * JSON lines of the valid rows and the rejections it found; task-level failures are thrown as AppError
  * (EMPTY_FILE, INVALID_HEADER, SCHEMA_MISMATCH, NO_TIMESTAMP_COLUMN, NO_DATA_ROWS). Pure: no I/O.
+ *
+ * With schema null, the first sampleRows rows are held back, the schema is inferred from them, then
+ * they are validated and streaming goes on. JSON lines always sample: their columns are the union of
+ * the sampled objects' keys.
  */
 export class RowValidator {
   readonly #format: FileFormat;
   readonly #taskId: string;
   readonly #sampleRows: number;
   readonly #givenSchema: DataSourceSchema | null;
-  readonly #decoder = new Utf8ChunkDecoder();
   readonly #tokenizer: DelimitedTokenizer | null;
   readonly #lines: LineSplitter | null;
   readonly #onRow = (row: TokenizedRow): void => this.#handleRow(row);
-  readonly #onLine = (text: string, start: number, end: number, line: number, rawLength: number): void =>
-    this.#handleLine(text, start, end, line, rawLength);
-  readonly #scratch = new Row();
+  readonly #onLine = (bytes: Buffer, start: number, end: number, line: number, rawLength: number, invalid: boolean) =>
+    this.#handleLine(bytes, start, end, line, rawLength, invalid);
+  readonly #scratch = new TokenizedRow();
+  readonly #out = new OutputBuffer();
 
   #schema: DataSourceSchema | null;
   #header: string[] | null = null;
@@ -61,11 +64,11 @@ export class RowValidator {
   #converter: RowConverter | null = null;
   #sample: SampledRow[] | null = null;
   #started = false;
+  #bomPrefix: Buffer | null = null;
   #ended = false;
 
   #rowsTotal = 0;
   #rowsValid = 0;
-  #output = '';
   #rejections: RowRejection[] = [];
 
   constructor(options: RowValidatorOptions) {
@@ -79,6 +82,7 @@ export class RowValidator {
     if (options.format === 'jsonl') this.#sample = [];
   }
 
+  /** Known once inferred (or given). */
   get schema(): DataSourceSchema | null {
     return this.#converter === null ? null : this.#schema;
   }
@@ -95,7 +99,8 @@ export class RowValidator {
   /** Validates decompressed bytes (chunks may be cut anywhere, even inside a UTF-8 character). */
   push(chunk: Uint8Array): ValidationBatch {
     if (this.#ended) throw new Error('RowValidator.push() after end()');
-    this.#feed(this.#decoder.decode(chunk, false), false);
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.#feed(bytes, false);
     return this.#takeBatch();
   }
 
@@ -103,7 +108,7 @@ export class RowValidator {
   end(): ValidationBatch {
     if (this.#ended) throw new Error('RowValidator.end() called twice');
     this.#ended = true;
-    this.#feed(this.#decoder.decode(new Uint8Array(0), true), true);
+    this.#feed(Buffer.alloc(0), true);
     if (this.#format !== 'jsonl' && this.#header === null) {
       throw new AppError('EMPTY_FILE', 'The file has no header row.');
     }
@@ -118,6 +123,7 @@ export class RowValidator {
     return this.#takeBatch();
   }
 
+  /** Totals of the whole file, after end(). */
   summary(): ValidationSummary {
     const converter = this.#converter;
     if (!this.#ended || converter === null || this.#schema === null) {
@@ -138,19 +144,29 @@ export class RowValidator {
     };
   }
 
-  #feed(text: string, final: boolean): void {
-    let chunk = text;
-    if (!this.#started && chunk.length > 0) {
+  #feed(chunk: Buffer, final: boolean): void {
+    let bytes = chunk;
+    if (!this.#started) {
+      // strip a UTF-8 BOM, which may itself arrive in pieces
+      if (this.#bomPrefix !== null) {
+        bytes = Buffer.concat([this.#bomPrefix, bytes]);
+        this.#bomPrefix = null;
+      }
+      let k = 0;
+      while (k < bytes.length && k < 3 && bytes[k] === UTF8_BOM[k]) k++;
+      if (k === bytes.length && k < 3 && !final) {
+        this.#bomPrefix = Buffer.from(bytes);
+        return;
+      }
       this.#started = true;
-      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+      if (k === 3) bytes = bytes.subarray(3);
     }
-    if (this.#tokenizer !== null) this.#tokenizer.push(chunk, final, this.#onRow);
-    else (this.#lines as LineSplitter).push(chunk, final, this.#onLine);
+    if (this.#tokenizer !== null) this.#tokenizer.push(bytes, final, this.#onRow);
+    else (this.#lines as LineSplitter).push(bytes, final, this.#onLine);
   }
 
   #takeBatch(): ValidationBatch {
-    const batch = { output: this.#output, rejections: this.#rejections };
-    this.#output = '';
+    const batch = { output: this.#out.take(), rejections: this.#rejections };
     this.#rejections = [];
     return batch;
   }
@@ -168,13 +184,23 @@ export class RowValidator {
       return;
     }
     const sample = this.#sample as SampledRow[];
+    const first = row.count > 0 ? (row.starts[0] as number) : 0;
+    const last = row.count > 0 ? (row.ends[row.count - 1] as number) : 0;
+    const starts = row.starts.slice(0, row.count);
+    const ends = row.ends.slice(0, row.count);
+    for (let i = 0; i < row.count; i++) {
+      starts[i] = (starts[i] as number) - first;
+      ends[i] = (ends[i] as number) - first;
+    }
     sample.push({
       line: row.line,
-      raw: rawOfRow(row),
-      rawLength: row.rawLength,
-      fields: row.fields(),
-      object: null,
+      raw: row.rawText(),
       problem: row.problem,
+      invalidUtf8: row.invalidUtf8,
+      bytes: Buffer.from(row.bytes.subarray(first, last)),
+      starts,
+      ends,
+      object: null,
       rejection: null,
     });
     if (sample.length >= this.#sampleRows) this.#startValidating();
@@ -187,13 +213,9 @@ export class RowValidator {
         row.problem === 'UNCLOSED_QUOTE' ? 'The header row has an unclosed quote.' : 'The header row is too long.',
       );
     }
-    if (
-      this.#decoder.sawInvalid &&
-      hasEscapedBytes(row.text, row.starts[0] as number, row.ends[row.count - 1] as number)
-    ) {
+    if (row.invalidUtf8)
       throw new AppError('INVALID_HEADER', 'The header row contains bytes that are not valid UTF-8.');
-    }
-    const header = row.fields().map((name) => detachString(name.trim()));
+    const header = row.fields().map((name) => name.trim());
     checkHeaderNames(header);
     this.#header = header;
     if (this.#givenSchema !== null) {
@@ -204,26 +226,66 @@ export class RowValidator {
 
   #convert(converter: RowConverter, row: TokenizedRow): void {
     this.#rowsTotal++;
-    const line = converter.convert(row, this.#decoder.sawInvalid);
-    if (line !== null) {
-      this.#rowsValid++;
-      this.#output += line;
-    } else this.#rejectRow(row.line, converter.column, converter.code, converter.message, rawOfRow(row));
+    if (converter.convert(row, this.#out)) this.#rowsValid++;
+    else this.#reject(row.line, converter.column, converter.code, converter.message, row.rawText());
   }
 
-  #rejectRow(line: number, column: string | null, code: string, message: string, raw: string): void {
-    this.#rejections.push({ line, column, code, message, raw: this.#decoder.sawInvalid ? showEscapedBytes(raw) : raw });
+  #reject(line: number, column: string | null, code: string, message: string, raw: string): void {
+    this.#rejections.push({ line, column, code, message, raw });
+  }
+
+  #replay(converter: RowConverter, sampled: SampledRow): void {
+    const row = this.#scratch;
+    const count = sampled.starts?.length ?? 0;
+    row.ensureCapacity(count);
+    if (sampled.starts !== null && sampled.ends !== null) {
+      row.starts.set(sampled.starts);
+      row.ends.set(sampled.ends);
+    }
+    row.count = count;
+    row.bytes = sampled.bytes as Buffer;
+    this.#prepareScratch(sampled);
+    this.#convert(converter, row);
+  }
+
+  #prepareScratch(sampled: SampledRow): void {
+    const row = this.#scratch;
+    row.line = sampled.line;
+    row.rawString = sampled.raw;
+    row.problem = sampled.problem;
+    row.invalidUtf8 = sampled.invalidUtf8;
   }
 
   // ---- JSON lines ------------------------------------------------------------------------------
 
-  #handleLine(text: string, start: number, end: number, line: number, rawLength: number): void {
+  #handleLine(bytes: Buffer, start: number, end: number, line: number, rawLength: number, invalid: boolean): void {
     let s = start;
     let e = end;
-    while (s < e && isJsonSpace(text.charCodeAt(s))) s++;
-    while (e > s && isJsonSpace(text.charCodeAt(e - 1))) e--;
-    if (s === e) return; // blank line
-    const sampled = this.#readJsonLine(text, start, end, line, rawLength);
+    while (s < e && isJsonSpace(bytes[s] as number)) s++;
+    while (e > s && isJsonSpace(bytes[e - 1] as number)) e--;
+    if (s === e && rawLength <= MAX_ROW_BYTES) return; // blank line
+    const raw = this.#scratch;
+    raw.raw = bytes;
+    raw.rawStart = start;
+    raw.rawEnd = end;
+    raw.rawLength = rawLength;
+    raw.rawString = null;
+    const sampled: SampledRow = {
+      line,
+      raw: raw.rawText(),
+      problem: rawLength > MAX_ROW_BYTES ? 'ROW_TOO_LONG' : null,
+      invalidUtf8: invalid,
+      bytes: null,
+      starts: null,
+      ends: null,
+      object: null,
+      rejection: null,
+    };
+    if (sampled.problem === null && !invalid) {
+      const parsed = parseJsonObject(bytes.toString('utf8', s, e));
+      if (parsed.ok) sampled.object = parsed.value;
+      else sampled.rejection = { code: 'INVALID_JSON', message: parsed.message };
+    }
     if (this.#converter !== null) this.#convertJson(this.#converter, sampled);
     else {
       const sample = this.#sample as SampledRow[];
@@ -232,38 +294,17 @@ export class RowValidator {
     }
   }
 
-  #readJsonLine(text: string, start: number, end: number, line: number, rawLength: number): SampledRow {
-    const rawEnd = Math.min(end, start + RAW_CAP);
-    const raw = detachString(text.slice(start, rawEnd)) + (rawLength > RAW_CAP ? '…' : '');
-    const sampled: SampledRow = { line, raw, rawLength, fields: null, object: null, problem: null, rejection: null };
-    if (rawLength > MAX_ROW_CHARS) sampled.problem = 'ROW_TOO_LONG';
-    else if (this.#decoder.sawInvalid && hasEscapedBytes(text, start, end)) {
-      sampled.rejection = { code: 'INVALID_ENCODING', message: 'The row contains bytes that are not valid UTF-8.' };
-    } else {
-      const parsed = parseJsonObject(text.slice(start, end));
-      if (parsed.ok) sampled.object = parsed.value;
-      else sampled.rejection = { code: 'INVALID_JSON', message: parsed.message };
-    }
-    return sampled;
-  }
-
   #convertJson(converter: RowConverter, sampled: SampledRow): void {
     const row = this.#scratch;
-    row.line = sampled.line;
-    row.rawText = sampled.raw;
-    row.rawStart = 0;
-    row.rawEnd = sampled.raw.length;
-    row.rawLength = sampled.rawLength;
-    row.problem = sampled.problem;
+    this.#prepareScratch(sampled);
     const object = sampled.object;
-    if (sampled.rejection !== null || object === null) {
-      row.setValues([]);
-      if (sampled.rejection !== null) {
-        this.#rowsTotal++;
-        this.#rejectRow(sampled.line, null, sampled.rejection.code, sampled.rejection.message, sampled.raw);
-        return;
-      }
-    } else {
+    if (sampled.rejection !== null) {
+      this.#rowsTotal++;
+      this.#reject(sampled.line, null, sampled.rejection.code, sampled.rejection.message, sampled.raw);
+      return;
+    }
+    if (object === null) row.setValues(EMPTY_ROW);
+    else {
       const header = this.#header as string[];
       const index = this.#headerIndex as Map<string, number>;
       const values = new Array<string>(header.length).fill('');
@@ -271,9 +312,9 @@ export class RowValidator {
         const c = index.get(key);
         if (c === undefined) {
           this.#rowsTotal++;
-          this.#rejectRow(
+          this.#reject(
             sampled.line,
-            detachString(key),
+            key,
             'UNKNOWN_FIELD',
             `${JSON.stringify(key)} is not a column of the data source.`,
             sampled.raw,
@@ -293,54 +334,48 @@ export class RowValidator {
   #startValidating(): void {
     const sample = this.#sample as SampledRow[];
     this.#sample = null;
-    if (this.#format === 'jsonl') this.#startJson(sample);
-    else {
-      const header = this.#header as string[];
-      const schema = inferSchema(
-        header,
-        sample
-          .filter((r) => r.problem === null && r.fields !== null && r.fields.length === header.length)
-          .map((r) => r.fields as string[]),
-      );
-      this.#schema = schema;
-      const converter = new RowConverter(schema, header, this.#taskId);
-      this.#converter = converter;
-      const row = this.#scratch;
-      for (const sampled of sample) {
-        row.setValues(sampled.fields ?? []);
-        row.line = sampled.line;
-        row.rawText = sampled.raw;
-        row.rawStart = 0;
-        row.rawEnd = sampled.raw.length;
-        row.rawLength = sampled.rawLength;
-        row.problem = sampled.problem;
-        this.#convert(converter, row);
-      }
+    if (this.#format === 'jsonl') {
+      this.#startJson(sample);
+      return;
     }
+    const header = this.#header as string[];
+    const rows: string[][] = [];
+    for (const r of sample) {
+      if (r.problem !== null || r.invalidUtf8 || r.bytes === null || r.starts === null || r.ends === null) continue;
+      if (r.starts.length !== header.length) continue;
+      const fields = new Array<string>(header.length);
+      for (let i = 0; i < header.length; i++) fields[i] = r.bytes.toString('utf8', r.starts[i], r.ends[i]);
+      rows.push(fields);
+    }
+    const schema = inferSchema(header, rows);
+    this.#schema = schema;
+    const converter = new RowConverter(schema, header, this.#taskId);
+    this.#converter = converter;
+    for (const sampled of sample) this.#replay(converter, sampled);
   }
 
   #startJson(sample: SampledRow[]): void {
-    // header = union of the sampled objects' keys, in first-seen order
+    // the columns: union of the sampled objects' keys, in first-seen order
     const seen = new Set<string>();
     for (const sampled of sample) {
       if (sampled.object === null) continue;
       for (const key of Object.keys(sampled.object)) seen.add(key);
     }
-    const header = [...seen].map((k) => detachString(k));
-    checkHeaderNames(header);
+    const keys = [...seen];
+    checkHeaderNames(keys);
     let schema: DataSourceSchema;
     if (this.#givenSchema !== null) {
       schema = this.#givenSchema;
-      checkSameColumns(schema, header, true);
-      // a key that no sampled row has is simply null so far: the header follows the schema
+      checkSameColumns(schema, keys, true);
       this.#header = schemaColumns(schema);
     } else {
-      const objects = sample.filter((r) => r.object !== null).map((r) => r.object as Record<string, unknown>);
-      schema = inferSchema(
-        header,
-        objects.map((o) => header.map((k) => jsonValueText(o[k]))),
-      );
-      this.#header = header;
+      const rows: string[][] = [];
+      for (const sampled of sample) {
+        const object = sampled.object;
+        if (object !== null) rows.push(keys.map((k) => jsonValueText(object[k])));
+      }
+      schema = inferSchema(keys, rows);
+      this.#header = keys;
     }
     this.#schema = schema;
     this.#headerIndex = new Map(this.#header.map((name, i) => [name, i]));
@@ -360,8 +395,8 @@ function schemaColumns(schema: DataSourceSchema): string[] {
 
 /**
  * SCHEMA_MISMATCH unless the file's columns are the schema's (in any order). For JSON lines
- * (allowMissing) a schema column may be absent from the sampled keys (its values are null), but not the
- * timestamp column.
+ * (allowMissing) a schema column may be absent from the sampled keys (its values are null, as JSON
+ * writers often drop null keys), but not the timestamp column.
  */
 function checkSameColumns(schema: DataSourceSchema, header: readonly string[], allowMissing: boolean): void {
   const expected = schemaColumns(schema);

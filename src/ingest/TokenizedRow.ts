@@ -1,29 +1,38 @@
 /** Row-level problems found while tokenizing, before any value is looked at. */
 export type TokenizerProblem = 'UNCLOSED_QUOTE' | 'ROW_TOO_LONG' | null;
 
-/** Rows longer than this (characters of raw text) are rejected as ROW_TOO_LONG, keeping memory flat. */
-export const MAX_ROW_CHARS = 16 * 1024 * 1024;
+/** Rows longer than this many bytes are rejected as ROW_TOO_LONG, keeping memory flat. */
+export const MAX_ROW_BYTES = 16 * 1024 * 1024;
 
 /** `raw` in a rejection is capped at this many characters (then "…" is appended). */
 export const RAW_CAP = 4096;
 
+/** Bytes of raw text kept for a row: enough for RAW_CAP characters of any UTF-8. */
+export const RAW_KEEP_BYTES = RAW_CAP * 4 + 4;
+
+const EMPTY = Buffer.alloc(0);
+
 /**
- * One tokenized row, reused for every row (no per-row allocation): field i is
- * text.slice(starts[i], ends[i]). The raw row text is rawText.slice(rawStart, rawEnd), which may be a
- * prefix of the row when rawLength is larger.
+ * One tokenized row, reused for every row (no per-row allocation): field i is the UTF-8 bytes
+ * bytes[starts[i], ends[i]). The raw row is raw[rawStart, rawEnd) — possibly only a prefix of the row's
+ * rawLength bytes. invalidUtf8 is true when the row's raw bytes are not valid UTF-8.
  */
 export class TokenizedRow {
-  text = '';
+  bytes: Buffer = EMPTY;
   starts = new Int32Array(64);
   ends = new Int32Array(64);
   count = 0;
   /** 1-based physical line where the row starts. */
   line = 0;
-  rawText = '';
+  raw: Buffer = EMPTY;
   rawStart = 0;
   rawEnd = 0;
   rawLength = 0;
   problem: TokenizerProblem = null;
+  invalidUtf8 = false;
+  /** When set, the raw text (already capped) instead of raw/rawStart/rawEnd. */
+  rawString: string | null = null;
+  #scratch: Buffer = Buffer.allocUnsafe(4096);
 
   ensureCapacity(fields: number): void {
     if (fields <= this.starts.length) return;
@@ -37,40 +46,42 @@ export class TokenizedRow {
     this.ends = ends;
   }
 
-  /** Points the row at already-unquoted values (slow path, JSON lines, buffered sample rows). */
+  /** Points the row's fields at these values, UTF-8 encoded into a scratch buffer. */
   setValues(values: readonly string[]): void {
     this.ensureCapacity(values.length);
-    this.text = values.join('');
+    let size = 0;
+    for (const v of values) size += v.length * 3;
+    if (this.#scratch.length < size) this.#scratch = Buffer.allocUnsafe(size * 2);
+    const scratch = this.#scratch;
     let offset = 0;
     for (let i = 0; i < values.length; i++) {
       this.starts[i] = offset;
-      offset += (values[i] as string).length;
+      const v = values[i] as string;
+      if (v.length > 0) offset += scratch.write(v, offset, 'utf8');
       this.ends[i] = offset;
     }
+    this.bytes = scratch;
     this.count = values.length;
   }
 
   /** Field i as a string. */
   field(i: number): string {
-    return this.text.slice(this.starts[i], this.ends[i]);
+    return this.bytes.toString('utf8', this.starts[i], this.ends[i]);
   }
 
   /** All fields as strings. */
   fields(): string[] {
     const out = new Array<string>(this.count);
-    for (let i = 0; i < this.count; i++) out[i] = this.text.slice(this.starts[i], this.ends[i]);
+    for (let i = 0; i < this.count; i++) out[i] = this.bytes.toString('utf8', this.starts[i], this.ends[i]);
     return out;
   }
-}
 
-/** A copy of a string that does not keep a (possibly huge) parent string alive. */
-export function detachString(s: string): string {
-  return s.length < 13 ? s : Buffer.from(s, 'utf16le').toString('utf16le');
-}
-
-/** The raw text of a row as it goes into a rejection: capped at RAW_CAP characters, detached. */
-export function rawOfRow(row: TokenizedRow): string {
-  const end = Math.min(row.rawEnd, row.rawStart + RAW_CAP);
-  const raw = detachString(row.rawText.slice(row.rawStart, end));
-  return row.rawLength > RAW_CAP ? `${raw}…` : raw;
+  /** The raw text as it goes into a rejection: at most RAW_CAP characters, "…" appended when cut. */
+  rawText(): string {
+    if (this.rawString !== null) return this.rawString;
+    const end = Math.min(this.rawEnd, this.rawStart + RAW_KEEP_BYTES);
+    const text = this.raw.toString('utf8', this.rawStart, end);
+    if (text.length > RAW_CAP) return `${text.slice(0, RAW_CAP)}…`;
+    return this.rawLength > end - this.rawStart ? `${text}…` : text;
+  }
 }

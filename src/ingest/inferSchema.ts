@@ -1,6 +1,6 @@
 import { AppError } from '../errors/AppError.ts';
 import { describeColumns, isIdentifierName, isTimestampName } from './columnNames.ts';
-import { isBlankRange, isLongValue, parseNumber } from './number.ts';
+import { isLongValue, parseNumber } from './number.ts';
 import { parseTimestamp } from './timestamp.ts';
 import type { DataSourceSchema, MetricType } from './types.ts';
 
@@ -26,7 +26,7 @@ export function inferSchema(header: readonly string[], rows: readonly (readonly 
     let parsed = 0;
     for (const row of rows) {
       const value = row[c] ?? '';
-      if (isBlankRange(value, 0, value.length)) continue;
+      if (value.trim() === '') continue;
       nonEmpty++;
       if (parseTimestamp(value) !== null) parsed++;
     }
@@ -57,7 +57,7 @@ function metricTypeOf(rows: readonly (readonly string[])[], c: number): MetricTy
   let allLong = true;
   for (const row of rows) {
     const value = row[c] ?? '';
-    if (isBlankRange(value, 0, value.length)) continue;
+    if (value.trim() === '') continue;
     nonEmpty++;
     const n = parseNumber(value);
     if (n === null) continue;

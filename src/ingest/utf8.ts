@@ -40,3 +40,19 @@ export function incompleteTailStart(bytes: Uint8Array, end: number): number {
   }
   return end;
 }
+
+/** Offsets of the bytes in bytes[start, end) that are not part of valid UTF-8 (ascending). */
+export function invalidUtf8Offsets(bytes: Uint8Array, start: number, end: number): number[] {
+  const offsets: number[] = [];
+  let i = start;
+  while (i < end) {
+    if ((bytes[i] as number) < 0x80) {
+      i++;
+      continue;
+    }
+    const length = utf8SequenceAt(bytes, i, end);
+    if (length > 0) i += length;
+    else offsets.push(i++);
+  }
+  return offsets;
+}
