@@ -97,7 +97,8 @@ await check('PutObject, correct Content-MD5', false, () =>
 await check(
   'PutObject, wrong Content-MD5',
   true,
-  () => s3.send(new PutObjectCommand({ Bucket, Key: `${prefix}md5bad`, Body: body, ContentMD5: md5(Buffer.from('x')) })),
+  () =>
+    s3.send(new PutObjectCommand({ Bucket, Key: `${prefix}md5bad`, Body: body, ContentMD5: md5(Buffer.from('x')) })),
   () => readBack(`${prefix}md5bad`),
 );
 await check('PutObject, correct x-amz-checksum-sha256', false, () =>
@@ -122,7 +123,9 @@ await check(
   'PutObject, If-None-Match: * on an existing key',
   true,
   () =>
-    s3.send(new PutObjectCommand({ Bucket, Key: `${prefix}plain`, Body: Buffer.from('overwritten\n'), IfNoneMatch: '*' })),
+    s3.send(
+      new PutObjectCommand({ Bucket, Key: `${prefix}plain`, Body: Buffer.from('overwritten\n'), IfNoneMatch: '*' }),
+    ),
   () => readBack(`${prefix}plain`),
 );
 await check('PutObject, If-None-Match: * on a new key', false, () =>
@@ -147,24 +150,23 @@ await check('CreateMultipartUpload', false, async () => {
 const etags: string[] = [];
 await check('UploadPart x2 (5 MiB + 1 KiB)', false, async () => {
   for (const [i, b] of [part, part.subarray(0, 1024)].entries()) {
-    const r = await s3.send(new UploadPartCommand({ Bucket, Key: mpKey, UploadId: uploadId, PartNumber: i + 1, Body: b }));
+    const r = await s3.send(
+      new UploadPartCommand({ Bucket, Key: mpKey, UploadId: uploadId, PartNumber: i + 1, Body: b }),
+    );
     etags.push(r.ETag ?? '');
   }
 });
-await check(
-  'UploadPart, wrong Content-MD5',
-  true,
-  () =>
-    s3.send(
-      new UploadPartCommand({
-        Bucket,
-        Key: mpKey,
-        UploadId: uploadId,
-        PartNumber: 3,
-        Body: body,
-        ContentMD5: md5(Buffer.from('x')),
-      }),
-    ),
+await check('UploadPart, wrong Content-MD5', true, () =>
+  s3.send(
+    new UploadPartCommand({
+      Bucket,
+      Key: mpKey,
+      UploadId: uploadId,
+      PartNumber: 3,
+      Body: body,
+      ContentMD5: md5(Buffer.from('x')),
+    }),
+  ),
 );
 let listed = '';
 await check(

@@ -337,6 +337,11 @@ wait_healthy zookeeper
 mapfile -t args < <(druid_args coordinator 384m)
 start_service coordinator "${args[@]}"
 wait_healthy coordinator # also brings up Derby, which every other service needs
+# One historical: the default load rule's 2 replicas can never be met and keep the coordinator busy.
+curl -sf -m 10 -o /dev/null -X POST -H 'Content-Type: application/json' \
+  -d '[{"type":"loadForever","tieredReplicants":{"_default_tier":1}}]' \
+  "http://127.0.0.1:$COORDINATOR_PORT/druid/coordinator/v1/rules/_default" ||
+  fail_with_log coordinator "setting the default load rule failed"
 mapfile -t args < <(druid_args broker 512m 400m)
 start_service broker "${args[@]}"
 mapfile -t args < <(druid_args historical 512m 400m)
