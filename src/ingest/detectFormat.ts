@@ -39,7 +39,12 @@ const MAGICS: Magic[] = [
   { bytes: [0x7f, 0x45, 0x4c, 0x46], details: 'looks like an ELF executable' },
   {
     bytes: ascii('BZh'),
-    and: (h) => (h[3] ?? 0) >= 0x31 && (h[3] ?? 0) <= 0x39 && binaryAfter(4)(h),
+    // block size 1-9, then the block magic (pi) or the end-of-stream magic (sqrt pi)
+    and: (h) =>
+      (h[3] ?? 0) >= 0x31 &&
+      (h[3] ?? 0) <= 0x39 &&
+      (startsWithAt(h, 4, [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]) ||
+        startsWithAt(h, 4, [0x17, 0x72, 0x45, 0x38, 0x50, 0x90])),
     details: 'looks like bzip2-compressed data; only gzip compression is supported',
   },
   {
@@ -126,8 +131,12 @@ export function detectFormat(head: Buffer, isWholeFile: boolean): DetectFormatRe
 }
 
 function startsWith(bytes: Buffer, magic: readonly number[]): boolean {
-  if (bytes.length < magic.length) return false;
-  for (let i = 0; i < magic.length; i++) if (bytes[i] !== magic[i]) return false;
+  return startsWithAt(bytes, 0, magic);
+}
+
+function startsWithAt(bytes: Buffer, offset: number, magic: readonly number[]): boolean {
+  if (bytes.length < offset + magic.length) return false;
+  for (let i = 0; i < magic.length; i++) if (bytes[offset + i] !== magic[i]) return false;
   return true;
 }
 
