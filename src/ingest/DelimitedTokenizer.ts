@@ -96,20 +96,44 @@ export class DelimitedTokenizer {
       let i = pos;
       let b = 0;
       let quote = false;
+      /** ≥ 0 when the current field was quoted: its value ends there (and starts at fieldStart). */
+      let fieldEnd = -1;
       for (; i < end; i++) {
         b = buf[i] as number;
         if (b <= 44) {
           if (b === delimiter) {
             if (count + 1 >= row.starts.length) row.ensureCapacity(count + 2);
             row.starts[count] = fieldStart;
-            row.ends[count] = i;
+            row.ends[count] = fieldEnd < 0 ? i : fieldEnd;
             count++;
             fieldStart = i + 1;
+            fieldEnd = -1;
           } else if (b === LF || b === CR) break;
-          else if (b === QUOTE) {
+          else if (b === QUOTE && i === fieldStart) {
+            // a quoted field stays on the fast path when it has no line break and no doubled quote, and
+            // the closing quote is followed by a delimiter or a line end: its value is buf[i + 1, j)
+            let j = i + 1;
+            let c = 0;
+            while (j < end) {
+              c = buf[j] as number;
+              if (c === QUOTE || c === LF || c === CR) break;
+              j++;
+            }
+            const next = j + 1 < end ? (buf[j + 1] as number) : -1;
+            if (
+              j < end &&
+              c === QUOTE &&
+              (next === delimiter || next === LF || next === CR || (next === -1 && final && j + 1 === end))
+            ) {
+              fieldStart = i + 1;
+              fieldEnd = j;
+              i = j;
+              continue;
+            }
             quote = true;
             break;
           }
+          // any other quote is inside an unquoted field: literal
         }
       }
       if (quote || i - pos > MAX_ROW_BYTES || (i === end && !final && end - pos > RESUMABLE_AFTER_BYTES)) {
@@ -124,7 +148,7 @@ export class DelimitedTokenizer {
       }
       if (i > pos) {
         row.starts[count] = fieldStart;
-        row.ends[count] = i;
+        row.ends[count] = fieldEnd < 0 ? i : fieldEnd;
         row.count = count + 1;
         row.bytes = buf;
         row.line = this.#line;

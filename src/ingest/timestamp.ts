@@ -133,7 +133,8 @@ export function writeIsoTimestamp(out: Uint8Array, offset: number, ms: number): 
     for (let k = 0; k < 11; k++) cachedDate[k] = iso.charCodeAt(k);
     cachedDay = day;
   }
-  for (let k = 0; k < 11; k++) out[o++] = cachedDate[k] as number;
+  out.set(cachedDate, o);
+  o += 11;
   const t = ms - day * MS_PER_DAY;
   const h = Math.floor(t / 3_600_000);
   const m = Math.floor(t / 60_000) % 60;
