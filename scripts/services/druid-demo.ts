@@ -127,6 +127,7 @@ function nativeSpec(o: { id: string; key: string; append: boolean; intervals?: s
       tuningConfig: {
         type: 'index_parallel',
         maxParseExceptions: 0,
+        maxSavedParseExceptions: 10,
         logParseExceptions: true,
         maxNumConcurrentSubTasks: 1,
         partitionsSpec: { type: 'dynamic' },
@@ -189,9 +190,9 @@ async function nativeIngest(label: string, o: { id: string; key: string; append:
   const rep = await http('GET', `/druid/indexer/v1/task/${o.id}/reports`);
   const payload = (JSON.parse(rep.text) as { ingestionStatsAndErrors: { payload: Json } }).ingestionStatsAndErrors
     .payload;
-  const rowStats = (payload.rowStats as { buildSegments: Json }).buildSegments;
+  const rowStats = payload.rowStats as Json;
   console.log(
-    `  [${label}] ${status.statusCode} after ${tTask}s (task duration ${status.duration} ms); buildSegments rowStats ${JSON.stringify(rowStats)}; errorMsg ${JSON.stringify(status.errorMsg)}`,
+    `  [${label}] ${status.statusCode} after ${tTask}s (task duration ${status.duration} ms); rowStats ${JSON.stringify(rowStats)}; errorMsg ${JSON.stringify(status.errorMsg)}`,
   );
   return { t0, tTask, status };
 }
@@ -266,7 +267,26 @@ if (bigRows > 0) {
   );
 }
 
-// 5. SQL-based ingestion (multi-stage query).
+// 5. One unparseable row with maxParseExceptions 0: the task must fail and nothing be published.
+{
+  const bad = makeRows(10, `${runTag}-bad`);
+  const body = Buffer.concat([bad.body, Buffer.from('{"__time":"not a time","region":"x"}\n')]);
+  await upload(`demo/${runTag}/sales-bad.jsonl`, body);
+  const f = await nativeIngest('native, 1 bad row', {
+    id: `tributary-${dataSource}-bad`,
+    key: `demo/${runTag}/sales-bad.jsonl`,
+    append: true,
+  });
+  const rep = await http('GET', `/druid/indexer/v1/task/tributary-${dataSource}-bad/reports`);
+  const payload = (JSON.parse(rep.text) as { ingestionStatsAndErrors: { payload: Json } }).ingestionStatsAndErrors
+    .payload;
+  const rows = await sql(`SELECT COUNT(*) AS n FROM "${dataSource}" WHERE __task_id = '${runTag}-bad'`);
+  console.log(
+    `  bad row: ${f.status.statusCode} after ${f.tTask}s; errorMsg ${JSON.stringify(String(f.status.errorMsg).slice(0, 300))}; unparseableEvents ${JSON.stringify(payload.unparseableEvents).slice(0, 400)}; rows visible ${JSON.stringify(rows)}`,
+  );
+}
+
+// 6. SQL-based ingestion (multi-stage query).
 const msq = await http('POST', '/druid/v2/sql/task', {
   query: `INSERT INTO "${dataSource}_msq" SELECT TIME_PARSE("__time") AS __time, region, product, store, quantity, price, __task_id FROM TABLE(EXTERN('{"type":"s3","uris":["s3://${Bucket}/demo/${runTag}/sales-1k.jsonl"]}', '{"type":"json"}', '[{"name":"__time","type":"string"},{"name":"region","type":"string"},{"name":"product","type":"string"},{"name":"store","type":"string"},{"name":"quantity","type":"long"},{"name":"price","type":"double"},{"name":"__task_id","type":"string"}]')) PARTITIONED BY DAY`,
   context: { maxParseExceptions: 0 },

@@ -21,8 +21,10 @@ S3PROXY_VERSION=4.1.0
 # completely; see docs/SERVICES.md. druid-s3-extensions is not served for 33.0.0: 29.0.0 is the nearest served
 # one and works on 33. The multi-stage-query (SQL ingestion) extension is served only as 27.0.0, which does not
 # load on 33 (NoClassDefFoundError), so SQL-based ingestion is not available in this cluster.
-DRUID_VERSION=33.0.0
-DRUID_S3_EXT_VERSION=29.0.0
+# TRIBUTARY_DRUID_* override them for experiments (e.g. 27.0.0 + MSQ 27.0.0, see docs/SERVICES.md).
+DRUID_VERSION="${TRIBUTARY_DRUID_VERSION:-33.0.0}"
+DRUID_S3_EXT_VERSION="${TRIBUTARY_DRUID_S3_EXT_VERSION:-29.0.0}"
+DRUID_MSQ_EXT_VERSION="${TRIBUTARY_DRUID_MSQ_EXT_VERSION:-}" # empty: no SQL-based ingestion
 
 S3_HOST=127.0.0.1
 S3_PORT="${TRIBUTARY_S3_PORT:-9000}"

@@ -70,13 +70,18 @@ if [[ ! -f "$S3PROXY_DIST/.complete" ]]; then
   touch "$S3PROXY_DIST/.complete"
 fi
 
-DRUID_DIST="$DIST_DIR/druid-$DRUID_VERSION"
+DRUID_DIST="$DIST_DIR/druid-$DRUID_VERSION-s3-$DRUID_S3_EXT_VERSION${DRUID_MSQ_EXT_VERSION:+-msq-$DRUID_MSQ_EXT_VERSION}"
 if [[ ! -f "$DRUID_DIST/.complete" ]]; then
   rm -rf "$DRUID_DIST"
   mkdir -p "$DRUID_DIST/extensions"
   mvn_fetch "Druid $DRUID_VERSION lib/" "$SERVICES_DIR/maven/druid/pom.xml" "$DRUID_DIST/lib" -Ddruid.version="$DRUID_VERSION"
   mvn_fetch "Druid extension druid-s3-extensions $DRUID_S3_EXT_VERSION" "$SERVICES_DIR/maven/druid-extension/pom.xml" \
     "$DRUID_DIST/extensions/druid-s3-extensions" -Ddruid.version="$DRUID_S3_EXT_VERSION" -Ddruid.extension=druid-s3-extensions
+  if [[ -n "$DRUID_MSQ_EXT_VERSION" ]]; then
+    mvn_fetch "Druid extension druid-multi-stage-query $DRUID_MSQ_EXT_VERSION" "$SERVICES_DIR/maven/druid-extension/pom.xml" \
+      "$DRUID_DIST/extensions/druid-multi-stage-query" -Ddruid.version="$DRUID_MSQ_EXT_VERSION" \
+      -Ddruid.extension=druid-multi-stage-query
+  fi
   # Like Druid's pull-deps: an extension folder keeps only what lib/ lacks.
   for ext in "$DRUID_DIST"/extensions/*/; do
     for jar in "$ext"*.jar; do
@@ -133,7 +138,7 @@ EOF
   cp "$SERVICES_DIR/conf/log4j2.xml" "$CONF_DIR/zk/log4j2.xml"
   cat >"$CONF_DIR/_common/common.runtime.properties" <<EOF
 druid.extensions.directory=$DRUID_DIST/extensions
-druid.extensions.loadList=["druid-s3-extensions"]
+druid.extensions.loadList=$(json_array $(ls "$DRUID_DIST/extensions"))
 druid.host=127.0.0.1
 druid.bindOnHost=true
 druid.startup.logging.logProperties=false
