@@ -18,7 +18,8 @@ const NULL = encoder.encode('null');
  *
  * Output: {"__time":"<ISO, ms, Z>",<dimensions>,<metrics>,"__task_id":"<taskId>"}\n, keys in schema order,
  * written as bytes (values are copied from the input; numbers as the input when it is already how
- * JSON prints them, else String(value)).
+ * JSON prints them, else String(value)). Non-ASCII characters are written as \u escapes, so the output is
+ * ASCII: the batch string is then one byte per character and ~10x cheaper to create than a UTF-16 one.
  */
 export class RowConverter {
   readonly columnCount: number;
@@ -61,16 +62,16 @@ export class RowConverter {
     this.#timestampIndex = indexOf(schema.timestampColumn);
     this.#timestampName = schema.timestampColumn;
     this.#dimensionIndex = Int32Array.from(schema.dimensions, indexOf);
-    this.#dimensionKey = schema.dimensions.map((d) => encoder.encode(`,${JSON.stringify(d)}:"`));
-    this.#dimensionNull = schema.dimensions.map((d) => encoder.encode(`,${JSON.stringify(d)}:null`));
+    this.#dimensionKey = schema.dimensions.map((d) => encoder.encode(`,${asciiJson(d)}:"`));
+    this.#dimensionNull = schema.dimensions.map((d) => encoder.encode(`,${asciiJson(d)}:null`));
     this.#metricIndex = Int32Array.from(schema.metrics, (m) => indexOf(m.name));
     this.#metricName = schema.metrics.map((m) => m.name);
     this.#metricIsLong = schema.metrics.map((m) => m.type === 'long');
-    this.#metricKey = schema.metrics.map((m) => encoder.encode(`,${JSON.stringify(m.name)}:`));
+    this.#metricKey = schema.metrics.map((m) => encoder.encode(`,${asciiJson(m.name)}:`));
     this.#metricValue = new Float64Array(schema.metrics.length);
     this.#metricStart = new Int32Array(schema.metrics.length);
     this.#metricEnd = new Int32Array(schema.metrics.length);
-    this.#suffix = encoder.encode(`,"__task_id":${JSON.stringify(taskId)}}\n`);
+    this.#suffix = encoder.encode(`,"__task_id":${asciiJson(taskId)}}\n`);
     this.#sums = new Float64Array(schema.metrics.length);
     this.#compensation = new Float64Array(schema.metrics.length);
     let fixed = this.#prefix.length + 32 + this.#suffix.length;
@@ -162,8 +163,30 @@ export class RowConverter {
         o = copy(dimensionKey[k] as Uint8Array, b, o);
         for (let i = s; i < e; i++) {
           const x = bytes[i] as number;
-          if (x >= 35 && x !== 92) b[o++] = x;
-          else o = writeEscaped(b, o, x);
+          if (x >= 35 && x !== 92 && x < 128) b[o++] = x;
+          else if (x < 128) o = writeEscaped(b, o, x);
+          else {
+            // a UTF-8 sequence (rows with invalid UTF-8 were rejected above): write it as \u escapes
+            let cp: number;
+            if (x < 0xe0) {
+              cp = ((x & 0x1f) << 6) | ((bytes[i + 1] as number) & 0x3f);
+              i += 1;
+            } else if (x < 0xf0) {
+              cp = ((x & 0x0f) << 12) | (((bytes[i + 1] as number) & 0x3f) << 6) | ((bytes[i + 2] as number) & 0x3f);
+              i += 2;
+            } else {
+              cp =
+                ((x & 0x07) << 18) |
+                (((bytes[i + 1] as number) & 0x3f) << 12) |
+                (((bytes[i + 2] as number) & 0x3f) << 6) |
+                ((bytes[i + 3] as number) & 0x3f);
+              i += 3;
+            }
+            if (cp >= 0x10000) {
+              o = writeUnicodeEscape(b, o, 0xd800 + ((cp - 0x10000) >> 10));
+              o = writeUnicodeEscape(b, o, 0xdc00 + ((cp - 0x10000) & 0x3ff));
+            } else o = writeUnicodeEscape(b, o, cp);
+          }
         }
         b[o++] = 34;
       }
@@ -234,15 +257,28 @@ function writeEscaped(b: Uint8Array, offset: number, x: number): number {
   } else if (x === 9) {
     b[o++] = 92;
     b[o++] = 116;
-  } else {
-    b[o++] = 92;
-    b[o++] = 117;
-    b[o++] = 48;
-    b[o++] = 48;
-    b[o++] = HEX[x >> 4] as number;
-    b[o++] = HEX[x & 15] as number;
-  }
+  } else o = writeUnicodeEscape(b, o, x);
   return o;
+}
+
+/** Writes \uXXXX for a UTF-16 code unit. */
+function writeUnicodeEscape(b: Uint8Array, offset: number, unit: number): number {
+  let o = offset;
+  b[o++] = 92;
+  b[o++] = 117;
+  b[o++] = HEX[(unit >> 12) & 15] as number;
+  b[o++] = HEX[(unit >> 8) & 15] as number;
+  b[o++] = HEX[(unit >> 4) & 15] as number;
+  b[o++] = HEX[unit & 15] as number;
+  return o;
+}
+
+/** JSON text of a string with every non-ASCII character as a \u escape (so the output stays ASCII). */
+export function asciiJson(value: string): string {
+  return JSON.stringify(value).replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** A cell quoted for a rejection message (JSON-style, shortened when long; invalid UTF-8 shows as U+FFFD). */
