@@ -52,6 +52,15 @@ test('escapes dimension values and keys as JSON', () => {
     v: 1,
     __task_id: 'task-1',
   });
+  // non-ASCII is written as \u escapes, so the output is ASCII
+  const accents = validate('date,näme\n2025-01-01,Café 😀\n', { taskId: 'tâche' });
+  assert.equal(
+    accents.output,
+    '{"__time":"2025-01-01T00:00:00.000Z","n\\u00e4me":"Caf\\u00e9 \\ud83d\\ude00","__task_id":"t\\u00e2che"}\n',
+  );
+  assert.deepEqual(outputRows(accents.output), [
+    { __time: '2025-01-01T00:00:00.000Z', näme: 'Café 😀', __task_id: 'tâche' },
+  ]);
 });
 
 test('each rejection code, with line, column, message and raw', () => {
