@@ -17,6 +17,7 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
     loggerInstance: services.log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     requestTimeout: 0,
+    forceCloseConnections: true,
   });
   await app.register(multipart, {
     throwFileSizeLimit: true,

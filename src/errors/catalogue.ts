@@ -46,6 +46,14 @@ export const errorCatalogue = {
   },
   STORAGE_UNAVAILABLE: { status: 503, message: 'A storage service is unavailable. Try again shortly.' },
   TASK_NOT_CANCELLABLE: { status: 409, message: 'The task has already finished and cannot be cancelled.' },
+  UPLOAD_INTERRUPTED: {
+    status: 400,
+    message: 'The upload stopped before the whole file arrived. Upload the file again.',
+  },
+  CHECKSUM_MISMATCH: {
+    status: 500,
+    message: 'The stored file does not match the SHA-256 recorded at upload. Upload the file again.',
+  },
   INTERNAL: { status: 500, message: 'An internal error occurred. The error has been logged.' },
   INVALID_HEADER: {
     status: 422,

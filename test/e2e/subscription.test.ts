@@ -7,7 +7,11 @@ import { startTestApp } from '../support/testApp.ts';
 
 test('ingestionTaskUpdated streams every state of a task over graphql-ws, ending at the terminal one', async () => {
   const app = await startTestApp({ worker: false });
-  const client = createClient({ url: `${app.baseUrl.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true });
+  const client = createClient({
+    url: `${app.baseUrl.replace('http', 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    lazy: true,
+  });
   try {
     const upload = await uploadViaGraphql(app.baseUrl, {
       dataSourceName: 'live',
@@ -39,13 +43,20 @@ test('ingestionTaskUpdated streams every state of a task over graphql-ws, ending
 
 test('subscribing to an unknown task answers an error, not silence', async () => {
   const app = await startTestApp({ worker: false });
-  const client = createClient({ url: `${app.baseUrl.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true });
+  const client = createClient({
+    url: `${app.baseUrl.replace('http', 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    lazy: true,
+  });
   try {
     const subscription = client.iterate({
       query: 'subscription { ingestionTaskUpdated(taskId: "nope") { status } }',
     });
     const result = await subscription.next();
-    assert.match(JSON.stringify(result.value?.errors ?? result), /No ingestion task has this id|TASK_NOT_FOUND|no task/i);
+    assert.match(
+      JSON.stringify(result.value?.errors ?? result),
+      /No ingestion task has this id|TASK_NOT_FOUND|no task/i,
+    );
   } finally {
     await client.dispose();
     await app.close();

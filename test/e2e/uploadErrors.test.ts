@@ -20,10 +20,38 @@ describe('uploads refused at the door', () => {
     await app?.close();
   });
 
-  const cases: { name: string; dataSourceName: string; filename: string; content: Buffer | string; code: string; status: number }[] = [
-    { name: 'an empty file', dataSourceName: 'sales', filename: 'empty.csv', content: '', code: 'EMPTY_FILE', status: 400 },
-    { name: 'an empty gzip', dataSourceName: 'sales', filename: 'e.csv.gz', content: gzipSync(''), code: 'EMPTY_FILE', status: 400 },
-    { name: 'a PNG renamed .csv', dataSourceName: 'sales', filename: 'photo.csv', content: PNG, code: 'UNSUPPORTED_FORMAT', status: 415 },
+  const cases: {
+    name: string;
+    dataSourceName: string;
+    filename: string;
+    content: Buffer | string;
+    code: string;
+    status: number;
+  }[] = [
+    {
+      name: 'an empty file',
+      dataSourceName: 'sales',
+      filename: 'empty.csv',
+      content: '',
+      code: 'EMPTY_FILE',
+      status: 400,
+    },
+    {
+      name: 'an empty gzip',
+      dataSourceName: 'sales',
+      filename: 'e.csv.gz',
+      content: gzipSync(''),
+      code: 'EMPTY_FILE',
+      status: 400,
+    },
+    {
+      name: 'a PNG renamed .csv',
+      dataSourceName: 'sales',
+      filename: 'photo.csv',
+      content: PNG,
+      code: 'UNSUPPORTED_FORMAT',
+      status: 415,
+    },
     {
       name: 'a ZIP (xlsx) file',
       dataSourceName: 'sales',
@@ -125,14 +153,27 @@ describe('uploads refused at the door', () => {
       return { status: response.status, message: body.errors?.[0]?.message ?? '' };
     };
     const file = new Blob(['ts,v\n2025-01-01,1\n']);
-    assert.deepEqual(await send([['operations', '{not json'], ['map', '{}']]), {
-      status: 400,
-      message: 'The "operations" field is not valid JSON.',
-    });
-    assert.deepEqual(await send([['0', file, 'a.csv'], ['operations', '{}'], ['map', '{}']]), {
-      status: 400,
-      message: 'The "operations" and "map" fields must come before the file.',
-    });
+    assert.deepEqual(
+      await send([
+        ['operations', '{not json'],
+        ['map', '{}'],
+      ]),
+      {
+        status: 400,
+        message: 'The "operations" field is not valid JSON.',
+      },
+    );
+    assert.deepEqual(
+      await send([
+        ['0', file, 'a.csv'],
+        ['operations', '{}'],
+        ['map', '{}'],
+      ]),
+      {
+        status: 400,
+        message: 'The "operations" and "map" fields must come before the file.',
+      },
+    );
     const twoFiles = await send([
       ['operations', '{"query":"{ uploadLimits { maxUploadBytes } }"}'],
       ['map', '{"0":["variables.a"],"1":["variables.b"]}'],

@@ -9,6 +9,7 @@ import { closeServices, createServices } from '../../src/app/createServices.ts';
 import type { Services } from '../../src/app/Services.ts';
 import { startWorker } from '../../src/app/startWorker.ts';
 import { readConfig } from '../../src/config/config.ts';
+import { copyPgliteTemplate } from './pgliteTemplate.ts';
 import { createFreshDatabase } from './testDatabase.ts';
 
 export type Backend = 'pglite' | 'postgres';
@@ -43,6 +44,7 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'tributary-test-'));
   const database = options.backend === 'postgres' ? await createFreshDatabase() : undefined;
+  if (!database) await copyPgliteTemplate(path.join(dataDir, 'pglite'));
   const config = readConfig({
     DATA_DIR: dataDir,
     PORT: '0',
