@@ -192,7 +192,7 @@ async function nativeIngest(label: string, o: { id: string; key: string; append:
     .payload;
   const rowStats = payload.rowStats as Json;
   console.log(
-    `  [${label}] ${status.statusCode} after ${tTask}s (task duration ${status.duration} ms); rowStats ${JSON.stringify(rowStats)}; errorMsg ${JSON.stringify(status.errorMsg)}`,
+    `  [${label}] ${status.statusCode} after ${tTask}s (task duration ${status.duration} ms); rowStats ${JSON.stringify(rowStats)}; errorMsg ${JSON.stringify(status.errorMsg === null ? null : String(status.errorMsg).slice(0, 200))}`,
   );
   return { t0, tTask, status };
 }
