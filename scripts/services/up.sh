@@ -13,7 +13,8 @@ T0=$SECONDS
 # ---------------------------------------------------------------- Java
 JAVA="${TRIBUTARY_JAVA:-}"
 if [[ -z "$JAVA" ]]; then
-  for j in "${JAVA_HOME:+$JAVA_HOME/bin/java}" /usr/lib/jvm/java-17-openjdk-amd64/bin/java "$(command -v java || true)"; do
+  # Java 17 first, even if JAVA_HOME points elsewhere (e.g. Temurin 25 for another build): Druid 33 supports 11/17.
+  for j in /usr/lib/jvm/java-17-openjdk-amd64/bin/java "${JAVA_HOME:+$JAVA_HOME/bin/java}" "$(command -v java || true)"; do
     [[ -n "$j" && -x "$j" ]] || continue
     JAVA="$j"
     break
@@ -63,15 +64,20 @@ mvn_fetch() {
   done
 }
 
-S3PROXY_DIST="$DIST_DIR/s3proxy-$S3PROXY_VERSION"
-if [[ ! -f "$S3PROXY_DIST/.complete" ]]; then
+# A dist folder's name carries a hash of the poms it was assembled from, so a change to scripts/services/maven/
+# assembles a new folder (from ~/.m2, downloading only what is new) and never touches one that running services use.
+POMS_HASH="$(cat "$SERVICES_DIR"/maven/*/pom.xml | sha256sum | cut -c1-8)"
+complete() { [[ -f "$1/.complete" ]]; }
+
+S3PROXY_DIST="$DIST_DIR/s3proxy-$S3PROXY_VERSION-$POMS_HASH"
+if ! complete "$S3PROXY_DIST"; then
   rm -rf "$S3PROXY_DIST"
   mvn_fetch "S3Proxy $S3PROXY_VERSION" "$SERVICES_DIR/maven/s3proxy/pom.xml" "$S3PROXY_DIST" -Ds3proxy.version="$S3PROXY_VERSION"
   touch "$S3PROXY_DIST/.complete"
 fi
 
-DRUID_DIST="$DIST_DIR/druid-$DRUID_VERSION-s3-$DRUID_S3_EXT_VERSION${DRUID_MSQ_EXT_VERSION:+-msq-$DRUID_MSQ_EXT_VERSION}"
-if [[ ! -f "$DRUID_DIST/.complete" ]]; then
+DRUID_DIST="$DIST_DIR/druid-$DRUID_VERSION-s3-$DRUID_S3_EXT_VERSION${DRUID_MSQ_EXT_VERSION:+-msq-$DRUID_MSQ_EXT_VERSION}-$POMS_HASH"
+if ! complete "$DRUID_DIST"; then
   rm -rf "$DRUID_DIST"
   mkdir -p "$DRUID_DIST/extensions"
   mvn_fetch "Druid $DRUID_VERSION lib/" "$SERVICES_DIR/maven/druid/pom.xml" "$DRUID_DIST/lib" -Ddruid.version="$DRUID_VERSION"
