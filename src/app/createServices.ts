@@ -34,11 +34,17 @@ export async function createServices(
   return { config, log, db, tasks, taskUpdates, jobs, objects, analytics, uploads };
 }
 
+/** Stops everything in order; a step that fails does not keep the later ones from running. */
 export async function closeServices(services: Services): Promise<void> {
-  await services.taskUpdates.stop();
-  await services.jobs.stop();
-  await services.analytics.close();
-  await services.db.close();
+  const steps: [string, () => Promise<void>][] = [
+    ['task updates', () => services.taskUpdates.stop()],
+    ['job queue', () => services.jobs.stop()],
+    ['analytics store', () => services.analytics.close()],
+    ['database', () => services.db.close()],
+  ];
+  for (const [name, step] of steps) {
+    await step().catch((error: unknown) => services.log.warn({ err: error }, `closing the ${name} failed`));
+  }
 }
 
 export function workDirOf(config: Config): string {

@@ -7,13 +7,13 @@ export const errorCatalogue = {
   EMPTY_FILE: { status: 400, message: 'The file is empty. Choose a file that contains a header row and data rows.' },
   UNSUPPORTED_FORMAT: {
     status: 415,
-    message: 'The file is not CSV, TSV or JSON lines (optionally gzip-compressed). Export your data as UTF-8 CSV and try again.',
+    message:
+      'The file is not CSV, TSV or JSON lines (optionally gzip-compressed). Export your data as UTF-8 CSV and try again.',
   },
   FILE_TOO_LARGE: { status: 413, message: 'The file is larger than the upload limit. Split it into smaller files.' },
   INVALID_DATASOURCE_NAME: {
     status: 400,
-    message:
-      'The data source name must be 1–64 characters of letters, digits, "_" or "-", starting with a letter.',
+    message: 'The data source name must be 1–64 characters of letters, digits, "_" or "-", starting with a letter.',
   },
   INVALID_REQUEST: { status: 400, message: 'The request is malformed.' },
   PREFLIGHT_REQUIRED: {
@@ -30,11 +30,13 @@ export const errorCatalogue = {
   NO_DATA_ROWS: { status: 422, message: 'The file has a header row but no data rows.' },
   SCHEMA_MISMATCH: {
     status: 422,
-    message: "The file's columns differ from the data source's schema. Use the same columns as the first upload, or a new data source.",
+    message:
+      "The file's columns differ from the data source's schema. Use the same columns as the first upload, or a new data source.",
   },
   TOO_MANY_REJECTED_ROWS: {
     status: 422,
-    message: 'Too many rows were rejected, so nothing was loaded. Fix the rows listed in the rejections and upload again.',
+    message:
+      'Too many rows were rejected, so nothing was loaded. Fix the rows listed in the rejections and upload again.',
   },
   DECOMPRESSED_TOO_LARGE: {
     status: 413,
@@ -42,7 +44,8 @@ export const errorCatalogue = {
   },
   LEDGER_MISMATCH: {
     status: 500,
-    message: 'The analytics store does not hold exactly the rows and totals that validation accepted. Nothing is reported as loaded.',
+    message:
+      'The analytics store does not hold exactly the rows and totals that validation accepted. Nothing is reported as loaded.',
   },
   STORAGE_UNAVAILABLE: { status: 503, message: 'A storage service is unavailable. Try again shortly.' },
   TASK_NOT_CANCELLABLE: { status: 409, message: 'The task has already finished and cannot be cancelled.' },
@@ -57,7 +60,8 @@ export const errorCatalogue = {
   INTERNAL: { status: 500, message: 'An internal error occurred. The error has been logged.' },
   INVALID_HEADER: {
     status: 422,
-    message: 'The header row is invalid: every column needs a unique, non-empty name, and __time and __task_id are reserved.',
+    message:
+      'The header row is invalid: every column needs a unique, non-empty name, and __time and __task_id are reserved.',
   },
 } as const satisfies Record<string, { status: number; message: string }>;
 

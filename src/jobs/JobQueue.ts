@@ -68,7 +68,14 @@ export class JobQueue {
   ): Promise<void> {
     await this.#boss.work(
       INGEST_QUEUE,
-      { includeMetadata: true, batchSize: 1, localConcurrency: concurrency, pollingIntervalSeconds: 1 },
+      {
+        includeMetadata: true,
+        batchSize: 1,
+        localConcurrency: concurrency,
+        pollingIntervalSeconds: 1,
+        // NOTIFY wakes workers for new jobs; retries (which send no NOTIFY) are found by this poll.
+        notifyPollingIntervalSeconds: 2,
+      },
       async ([job]: JobWithMetadata<IngestJob>[]) => {
         if (!job) return;
         await handler(job.data, {
@@ -80,7 +87,11 @@ export class JobQueue {
     );
   }
 
-  async stop(): Promise<void> {
-    await this.#boss.stop({ graceful: true, timeout: 10_000 });
+  #stopped: Promise<void> | undefined;
+
+  /** Stops fetching jobs and waits up to 10 s for running ones; safe to call more than once. */
+  stop(): Promise<void> {
+    this.#stopped ??= this.#boss.stop({ graceful: true, timeout: 10_000 });
+    return this.#stopped;
   }
 }

@@ -146,6 +146,7 @@ describe('an unexpected failure', () => {
   test('is answered 500 INTERNAL as problem+json, without internals', async () => {
     const app = await startTestApp({ worker: false });
     try {
+      await app.services.jobs.stop();
       await app.services.db.close();
       const response = await fetch(`${app.baseUrl}/api/v1/tasks/some-task`);
       assert.equal(response.status, 500);

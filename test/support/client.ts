@@ -100,7 +100,6 @@ export function asTask(result: Task | UploadError | undefined): Task {
 }
 
 export function asUploadError(result: Task | UploadError | undefined): UploadError {
-  if (!result || result.__typename !== 'UploadError')
-    throw new Error(`expected an UploadError, got ${JSON.stringify(result)}`);
+  if (result?.__typename !== 'UploadError') throw new Error(`expected an UploadError, got ${JSON.stringify(result)}`);
   return result;
 }
