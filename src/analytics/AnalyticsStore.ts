@@ -1,4 +1,5 @@
 import type { DataSourceSchema } from '../ingest/types.ts';
+import type { IngestMode } from '../tasks/IngestionTask.ts';
 
 /** Lineage: every loaded row carries the id of the task that loaded it. */
 export const LINEAGE_COLUMN = '__task_id';
@@ -7,8 +8,28 @@ export interface LoadRequest {
   dataSourceName: string;
   schema: DataSourceSchema;
   taskId: string;
+  /** 1 on the first attempt of the task, then 2, 3, … (a retried job is a new attempt). */
+  attempt: number;
   /** A local JSON-lines file of validated rows, as RowValidator writes them. */
   validatedFile: string;
+  /** The same file in the object store, when the store reads it from there (Druid); null otherwise. */
+  validatedObjectKey: string | null;
+  /** Rows in the validated file. */
+  rowCount: number;
+  /** APPEND adds the rows; REPLACE first removes every row of the data source inside `interval`. */
+  mode: IngestMode;
+  /** Whole UTC days covering the file's rows, [start, end); null when the file has no valid rows. */
+  interval: { start: Date; end: Date } | null;
+  /**
+   * The store's job recorded by an earlier attempt of this task, if any. A store with jobs of its own (Druid)
+   * adopts it when it is still running or succeeded, and submits a new one only when it failed, so one of
+   * our tasks never has two live jobs in the store.
+   */
+  previousStoreTaskId: string | null;
+  /** Called when the store's own job changes state (e.g. a Druid task id and its status), to show on the task. */
+  onProgress?: (progress: { storeTaskId: string; storeState: string }) => Promise<void>;
+  /** Aborted when our task is cancelled: stop the store's job. */
+  signal?: AbortSignal;
 }
 
 export interface LoadedTotals {
@@ -26,6 +47,8 @@ export interface DataSourceSummary {
 /** Where validated rows end up: embedded DuckDB, or Apache Druid in production. */
 export interface AnalyticsStore {
   readonly kind: 'duckdb' | 'druid';
+  /** Where `load` reads the validated file: the local path, or its copy in the object store. */
+  readonly readsValidatedFileFrom: 'local' | 'objectStore';
   /** Loads a task's rows; running it again for the same task replaces that task's rows (safe to retry). */
   load(request: LoadRequest): Promise<void>;
   /** Row count and metric sums of one task's rows, read back from the store by the lineage column. */

@@ -13,6 +13,7 @@ import {
 /** Embedded analytics store: one DuckDB file, one table per data source, a lineage column on every row. */
 export class DuckDbAnalyticsStore implements AnalyticsStore {
   readonly kind = 'duckdb';
+  readonly readsValidatedFileFrom = 'local';
   readonly #instance: DuckDBInstance;
   readonly #connection: DuckDBConnection;
   /** DuckDB allows one writer; operations on the shared connection run one after another. */
@@ -43,6 +44,12 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       await this.#connection.run('BEGIN TRANSACTION');
       try {
         await this.#connection.run(`DELETE FROM ${table} WHERE ${quote(LINEAGE_COLUMN)} = $1`, [taskId]);
+        if (request.mode === 'REPLACE' && request.interval) {
+          await this.#connection.run(`DELETE FROM ${table} WHERE __time >= $1::TIMESTAMP AND __time < $2::TIMESTAMP`, [
+            toDuckTimestamp(request.interval.start),
+            toDuckTimestamp(request.interval.end),
+          ]);
+        }
         await this.#connection.run(
           `INSERT INTO ${table} (${columns.map(([name]) => quote(name)).join(', ')})
            SELECT * FROM read_json(${sqlString(request.validatedFile)}, format = 'newline_delimited',
@@ -124,6 +131,10 @@ function columnTypes(schema: DataSourceSchema): [string, string][] {
     ...schema.metrics.map((m): [string, string] => [m.name, m.type === 'long' ? 'BIGINT' : 'DOUBLE']),
     [LINEAGE_COLUMN, 'VARCHAR'],
   ];
+}
+
+function toDuckTimestamp(instant: Date): string {
+  return instant.toISOString().replace('T', ' ').replace('Z', '');
 }
 
 function quote(identifier: string): string {

@@ -14,6 +14,11 @@ export function taskView(task: IngestionTask) {
     rowsRejected: task.rowsRejected,
     rowsLoaded: task.rowsLoaded,
     bytesProcessed: task.bytesProcessed,
+    storeTaskId: task.storeTaskId,
+    storeState: task.storeState,
+    replacedInterval: task.replacedInterval
+      ? { start: task.replacedInterval.start.toISOString(), end: task.replacedInterval.end.toISOString() }
+      : null,
     errorCode: task.errorCode,
     errorMessage: task.errorMessage,
     format: task.format,

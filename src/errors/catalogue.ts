@@ -57,6 +57,14 @@ export const errorCatalogue = {
     status: 500,
     message: 'The stored file does not match the SHA-256 recorded at upload. Upload the file again.',
   },
+  DRUID_UNAVAILABLE: {
+    status: 503,
+    message: 'Apache Druid did not answer within the retry period. The stored file is kept; upload it again later.',
+  },
+  DRUID_TASK_FAILED: {
+    status: 500,
+    message: 'The Druid ingestion task failed. Its own error message follows.',
+  },
   INTERNAL: { status: 500, message: 'An internal error occurred. The error has been logged.' },
   INVALID_HEADER: {
     status: 422,

@@ -35,6 +35,11 @@ export interface IngestionTask {
   rowsLoaded: number | null;
   minTime: Date | null;
   maxTime: Date | null;
+  /** The analytics store's own job for this task (a Druid task id) and its last known state. */
+  storeTaskId: string | null;
+  storeState: string | null;
+  /** For REPLACE uploads: the interval whose earlier rows were replaced. */
+  replacedInterval: { start: Date; end: Date } | null;
   errorCode: string | null;
   errorMessage: string | null;
   createdAt: Date;

@@ -22,6 +22,10 @@ interface TaskRow {
   rows_loaded: number | null;
   min_time: Date | null;
   max_time: Date | null;
+  store_task_id: string | null;
+  store_state: string | null;
+  replaced_interval_start: Date | null;
+  replaced_interval_end: Date | null;
   error_code: string | null;
   error_message: string | null;
   created_at: Date;
@@ -182,6 +186,26 @@ export class TaskStore {
     return rows.length === 1;
   }
 
+  /** Records the analytics store's job for the task (e.g. the Druid task id and its status). */
+  async recordStoreProgress(taskId: string, progress: { storeTaskId: string; storeState: string }): Promise<void> {
+    await this.#db.query(
+      `UPDATE tasks SET store_task_id = $2, store_state = $3, updated_at = now() WHERE id = $1 AND status = 'INGESTING'`,
+      [taskId, progress.storeTaskId, progress.storeState],
+    );
+  }
+
+  async recordReplacedInterval(taskId: string, interval: { start: Date; end: Date }): Promise<void> {
+    await this.#db.query(
+      `UPDATE tasks SET replaced_interval_start = $2, replaced_interval_end = $3, updated_at = now() WHERE id = $1`,
+      [taskId, interval.start, interval.end],
+    );
+  }
+
+  async status(taskId: string): Promise<IngestionStatus | null> {
+    const rows = await this.#db.query<{ status: IngestionStatus }>('SELECT status FROM tasks WHERE id = $1', [taskId]);
+    return rows[0]?.status ?? null;
+  }
+
   async markSucceeded(taskId: string, rowsLoaded: number): Promise<boolean> {
     const rows = await this.#db.query(
       `UPDATE tasks SET status = 'SUCCEEDED', rows_loaded = $2,
@@ -315,6 +339,12 @@ function toTask(row: TaskRow): IngestionTask {
     rowsLoaded: row.rows_loaded,
     minTime: row.min_time,
     maxTime: row.max_time,
+    storeTaskId: row.store_task_id,
+    storeState: row.store_state,
+    replacedInterval:
+      row.replaced_interval_start && row.replaced_interval_end
+        ? { start: row.replaced_interval_start, end: row.replaced_interval_end }
+        : null,
     errorCode: row.error_code,
     errorMessage: row.error_message,
     createdAt: row.created_at,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -12,8 +12,10 @@ import { RowValidator } from '../ingest/RowValidator.ts';
 import type { DataSourceSchema, RowRejection, ValidationSummary } from '../ingest/types.ts';
 import type { IngestJob, IngestJobContext } from '../jobs/JobQueue.ts';
 import type { ObjectStore } from '../storage/ObjectStore.ts';
+import { validatedObjectKey as validatedObjectKeyOf } from '../storage/objectKeys.ts';
 import { type IngestionTask, isTerminal } from '../tasks/IngestionTask.ts';
 import type { TaskStore } from '../tasks/TaskStore.ts';
+import { replaceInterval } from './replaceInterval.ts';
 import { findLedgerDifferences } from './verifyLedger.ts';
 
 export interface IngestionWorkerDeps {
@@ -96,7 +98,29 @@ export class IngestionWorker {
       }
       const ingesting = await tasks.markIngesting(task.taskId, { ...summary, bytesProcessed: task.fileSizeBytes });
       if (!ingesting) throw new TaskCancelled();
-      await analytics.load({ dataSourceName: task.dataSourceName, schema, taskId: task.taskId, validatedFile });
+      const interval = replaceInterval(summary.minTime, summary.maxTime);
+      let validatedObjectKey: string | null = null;
+      if (analytics.readsValidatedFileFrom === 'objectStore') {
+        validatedObjectKey = validatedObjectKeyOf(task.dataSourceName, task.taskId, task.attempt);
+        await this.#deps.objects.put(validatedObjectKey, createReadStream(validatedFile));
+      }
+      if (task.mode === 'REPLACE' && interval) await tasks.recordReplacedInterval(task.taskId, interval);
+      await this.#whileNotCancelled(task.taskId, (signal) =>
+        analytics.load({
+          dataSourceName: task.dataSourceName,
+          schema,
+          taskId: task.taskId,
+          attempt: task.attempt,
+          validatedFile,
+          validatedObjectKey,
+          rowCount: summary.rowsValid,
+          previousStoreTaskId: task.storeTaskId,
+          mode: task.mode,
+          interval,
+          onProgress: (progress) => tasks.recordStoreProgress(task.taskId, progress),
+          signal,
+        }),
+      );
       const loaded = await analytics.totalsForTask(task.dataSourceName, schema, task.taskId);
       const differences = findLedgerDifferences(summary, loaded);
       if (differences) throw new AppError('LEDGER_MISMATCH', differences);
@@ -176,6 +200,27 @@ export class IngestionWorker {
     return validator.summary();
   }
 
+  /** Runs `work` with a signal that is aborted as soon as the task is cancelled (checked every 2 s). */
+  async #whileNotCancelled<T>(taskId: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const watch = setInterval(() => {
+      this.#deps.tasks
+        .status(taskId)
+        .then((status) => status === 'CANCELLED' && controller.abort(new TaskCancelled()))
+        .catch(() => {});
+    }, 2000);
+    try {
+      const result = await work(controller.signal);
+      if (controller.signal.aborted) throw new TaskCancelled();
+      return result;
+    } catch (error) {
+      if (controller.signal.aborted) throw new TaskCancelled();
+      throw error;
+    } finally {
+      clearInterval(watch);
+    }
+  }
+
   /** The first upload of a data source defines its schema; if another upload won the race, start over. */
   async #storeInferredSchema(task: IngestionTask, inferred: DataSourceSchema): Promise<DataSourceSchema> {
     const stored = await this.#deps.tasks.saveSchemaIfAbsent(task.dataSourceName, inferred);
@@ -191,8 +236,11 @@ function isTransient(error: AppError): boolean {
 }
 
 function messageOf(error: unknown): string {
-  if (error instanceof AppError)
-    return error.details ? `${error.message} ${capitalise(error.details)}.` : error.message;
+  if (error instanceof AppError) {
+    if (!error.details) return error.message;
+    const details = capitalise(error.details);
+    return `${error.message} ${/[.!?]$/.test(details) ? details : `${details}.`}`;
+  }
   return error instanceof Error ? error.message : String(error);
 }
 

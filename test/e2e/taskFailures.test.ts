@@ -202,6 +202,7 @@ describe('cancelling', () => {
 function dropLastRowBeforeLoad(store: AnalyticsStore, active: () => boolean): AnalyticsStore {
   return {
     kind: store.kind,
+    readsValidatedFileFrom: store.readsValidatedFileFrom,
     check: () => store.check(),
     close: () => store.close(),
     summary: (name, schema) => store.summary(name, schema),

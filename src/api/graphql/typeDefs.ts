@@ -38,7 +38,14 @@ export const typeDefs = /* GraphQL */ `
     statusHistory: [StatusTime!]!
     minTime: DateTime
     maxTime: DateTime
+    "The analytics store's own job for this task (a Druid task id) and its last known state."
+    storeTaskId: String
+    storeState: String
+    "For REPLACE uploads: the interval whose earlier rows were replaced."
+    replacedInterval: TimeInterval
   }
+
+  type TimeInterval { start: DateTime! end: DateTime! }
 
   type RowRejection { line: Int! column: String code: String! message: String! raw: String }
 
