@@ -136,6 +136,25 @@ for (const backend of backends) {
       assert.equal(quantity?.sum, 2 * sample.quantitySum);
     });
 
+    test("REPLACE replaces the rows in the file's own days instead of adding to them", async () => {
+      const upload = await uploadViaGraphql(app.baseUrl, {
+        dataSourceName: 'sales',
+        filename: 'corrected.csv',
+        content: sample.csv,
+        mode: 'REPLACE',
+      });
+      const task = await waitForTerminal(app.baseUrl, asTask(upload.result).taskId);
+      assert.equal(task.status, 'SUCCEEDED');
+      assert.equal(task.mode, 'REPLACE');
+      assert.deepEqual(task.replacedInterval, {
+        start: `${sample.minTime.slice(0, 10)}T00:00:00.000Z`,
+        end: new Date(Date.parse(sample.maxTime.slice(0, 10)) + 86_400_000).toISOString(),
+      });
+      const summary = await summaryOf('sales');
+      assert.equal(summary?.rowCount, sample.rowsValid);
+      assert.equal(summary?.metricTotals.find((m) => m.name === 'quantity')?.sum, sample.quantitySum);
+    });
+
     test('gzip CSV, TSV and JSON lines are recognised from their content', async () => {
       const { gzipSync } = await import('node:zlib');
       const tsv = 'ts\tstore\tunits\n2025-04-01 08:00:00\tA\t3\n2025-04-02 09:30:00+02:00\tB\t4\n';
@@ -177,15 +196,15 @@ for (const backend of backends) {
         { after: page1?.pageInfo.endCursor },
       );
       const all = [...(page1?.nodes ?? []), ...(second.data?.ingestionTasks.nodes ?? [])];
-      assert.equal(all.length, 5);
-      assert.equal(new Set(all.map((t) => t.taskId)).size, 5);
+      assert.equal(all.length, 6);
+      assert.equal(new Set(all.map((t) => t.taskId)).size, 6);
       const times = all.map((t) => t.createdAt);
       assert.deepEqual(times, [...times].sort().reverse());
       const succeeded = await graphql<{ ingestionTasks: { nodes: Task[] } }>(
         app.baseUrl,
         `{ ingestionTasks(first: 100, status: SUCCEEDED, dataSourceName: "sales") { nodes { status dataSourceName } } }`,
       );
-      assert.equal(succeeded.data?.ingestionTasks.nodes.length, 2);
+      assert.equal(succeeded.data?.ingestionTasks.nodes.length, 3);
     });
 
     test('GET /api/v1/tasks/{id} answers 404 problem+json for an unknown task', async () => {
