@@ -1,0 +1,308 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppError } from '../../errors/AppError.ts';
+
+export interface DruidClientOptions {
+  /** The router, e.g. http://127.0.0.1:8888: one URL for SQL, tasks and coordinator APIs. */
+  url: string;
+  /** Upper bound on the time one call may spend retrying before it fails with DRUID_UNAVAILABLE. Default 120 s. */
+  retryBudgetMs?: number;
+  /** Timeout of one HTTP attempt (capped by what is left of the budget). Default 30 s. */
+  requestTimeoutMs?: number;
+  /** First back-off pause; doubled after each failed attempt up to `maxBackoffMs`. Default 500 ms. */
+  initialBackoffMs?: number;
+  /** Default 8 s. */
+  maxBackoffMs?: number;
+}
+
+/** One row of `GET /druid/indexer/v1/task/{id}/status`, as far as we use it. */
+export interface DruidTaskStatus {
+  id: string;
+  /** RUNNING, SUCCESS or FAILED. */
+  statusCode: 'RUNNING' | 'SUCCESS' | 'FAILED' | string;
+  /** Where a RUNNING task is: PENDING, WAITING, RUNNING (or NONE once done). */
+  runnerStatusCode: string | null;
+  errorMsg: string | null;
+  duration: number | null;
+}
+
+/** Row counters of one ingestion phase in a task report. */
+export interface DruidRowStats {
+  processed: number;
+  processedWithError: number;
+  unparseable: number;
+  thrownAway: number;
+}
+
+/** The parts of `GET /druid/indexer/v1/task/{id}/reports` → ingestionStatsAndErrors.payload that we use. */
+export interface DruidTaskReport {
+  ingestionState: string | null;
+  errorMsg: string | null;
+  /** Per phase (determinePartitions, buildSegments), the row counters. */
+  rowStats: Record<string, DruidRowStats>;
+  /** Saved parse exceptions (`maxSavedParseExceptions`), as Druid's messages. */
+  parseExceptionMessages: string[];
+}
+
+/** A value bound to a `?` placeholder of a Druid SQL query. */
+export interface DruidSqlParameter {
+  type: 'VARCHAR' | 'BIGINT' | 'DOUBLE' | 'TIMESTAMP' | 'BOOLEAN';
+  value: string | number | boolean;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Overrides the client's retry budget for this call (e.g. a quick health check). */
+  retryBudgetMs?: number;
+}
+
+interface HttpAnswer {
+  status: number;
+  text: string;
+}
+
+/** A non-retryable answer (4xx other than 429) from Druid: the caller decides what it means. */
+export class DruidHttpError extends Error {
+  readonly status: number;
+  readonly body: string;
+  constructor(what: string, status: number, body: string) {
+    super(`${what}: HTTP ${status} ${body.slice(0, 1000)}`);
+    this.name = 'DruidHttpError';
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/**
+ * HTTP client for a Druid router. Every call is retried with exponential back-off on connection errors,
+ * timeouts, 429 and 5xx answers, within a bounded total time; then it throws AppError('DRUID_UNAVAILABLE').
+ * Other 4xx answers are not retried: each method maps the ones it expects, the rest throw DruidHttpError.
+ */
+export class DruidClient {
+  readonly url: string;
+  readonly #retryBudgetMs: number;
+  readonly #requestTimeoutMs: number;
+  readonly #initialBackoffMs: number;
+  readonly #maxBackoffMs: number;
+
+  constructor(options: DruidClientOptions) {
+    this.url = options.url.replace(/\/+$/, '');
+    this.#retryBudgetMs = options.retryBudgetMs ?? 120_000;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.#initialBackoffMs = options.initialBackoffMs ?? 500;
+    this.#maxBackoffMs = options.maxBackoffMs ?? 8_000;
+  }
+
+  /** Submits a task with an explicit id. An id Druid already knows counts as submitted (a lost reply, re-sent). */
+  async submitTask(spec: { id: string }, options?: CallOptions): Promise<{ taskId: string; alreadyExisted: boolean }> {
+    const answer = await this.#call('submit task', 'POST', '/druid/indexer/v1/task', spec, options);
+    if (answer.status === 200) return { taskId: spec.id, alreadyExisted: false };
+    if (answer.status === 400 && isAlreadyExists(answer.text)) return { taskId: spec.id, alreadyExisted: true };
+    throw new DruidHttpError(`submit task ${spec.id}`, answer.status, answer.text);
+  }
+
+  /** The task's status, or null when Druid does not know the id. */
+  async taskStatus(taskId: string, options?: CallOptions): Promise<DruidTaskStatus | null> {
+    const answer = await this.#call('task status', 'GET', `${taskPath(taskId)}/status`, undefined, options);
+    if (answer.status === 404) return null;
+    if (answer.status !== 200) throw new DruidHttpError(`task status ${taskId}`, answer.status, answer.text);
+    const status = (JSON.parse(answer.text) as { status?: Record<string, unknown> | null }).status;
+    if (!status) return null;
+    return {
+      id: taskId,
+      statusCode: String(status.statusCode ?? status.status ?? 'UNKNOWN'),
+      runnerStatusCode: typeof status.runnerStatusCode === 'string' ? status.runnerStatusCode : null,
+      errorMsg: typeof status.errorMsg === 'string' ? status.errorMsg : null,
+      duration: typeof status.duration === 'number' ? status.duration : null,
+    };
+  }
+
+  /** The task's ingestion report, or null when there is none (yet). */
+  async taskReport(taskId: string, options?: CallOptions): Promise<DruidTaskReport | null> {
+    const answer = await this.#call('task report', 'GET', `${taskPath(taskId)}/reports`, undefined, options);
+    if (answer.status === 404 || answer.status === 204 || answer.text.trim() === '') return null;
+    if (answer.status !== 200) throw new DruidHttpError(`task report ${taskId}`, answer.status, answer.text);
+    return parseReport(JSON.parse(answer.text));
+  }
+
+  /** The last `bytes` (default 8 KiB) of the task's log; null when unavailable (best effort: never throws). */
+  async taskLogTail(taskId: string, options?: CallOptions & { bytes?: number }): Promise<string | null> {
+    const offset = -Math.abs(options?.bytes ?? 8192);
+    try {
+      const answer = await this.#call('task log', 'GET', `${taskPath(taskId)}/log?offset=${offset}`, undefined, {
+        ...options,
+        retryBudgetMs: options?.retryBudgetMs ?? Math.min(this.#retryBudgetMs, 10_000),
+      });
+      return answer.status === 200 && answer.text !== '' ? answer.text : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Asks Druid to stop the task. A task Druid does not know (or has finished) is fine. */
+  async shutdownTask(taskId: string, options?: CallOptions): Promise<void> {
+    const answer = await this.#call('shutdown task', 'POST', `${taskPath(taskId)}/shutdown`, undefined, options);
+    if (answer.status === 200 || answer.status === 404 || answer.status === 400) return;
+    throw new DruidHttpError(`shutdown task ${taskId}`, answer.status, answer.text);
+  }
+
+  /** Ids of the tasks Druid knows for a data source (running, pending, waiting and complete). */
+  async tasksOfDataSource(dataSource: string, options?: CallOptions): Promise<{ id: string; statusCode: string }[]> {
+    const query = `datasource=${encodeURIComponent(dataSource)}`;
+    const answer = await this.#call('list tasks', 'GET', `/druid/indexer/v1/tasks?${query}`, undefined, options);
+    if (answer.status !== 200) throw new DruidHttpError(`list tasks of ${dataSource}`, answer.status, answer.text);
+    return (JSON.parse(answer.text) as { id: string; statusCode: string }[]).map((t) => ({
+      id: t.id,
+      statusCode: t.statusCode,
+    }));
+  }
+
+  /**
+   * Percentage (0–100) of the data source's used segments inside `interval` that are loaded on historicals,
+   * with a forced metadata refresh; 0 when there is no used segment there yet.
+   */
+  async loadStatus(dataSource: string, interval: { start: Date; end: Date }, options?: CallOptions): Promise<number> {
+    const query = `forceMetadataRefresh=true&interval=${encodeURIComponent(isoInterval(interval))}`;
+    const path = `/druid/coordinator/v1/datasources/${encodeURIComponent(dataSource)}/loadstatus?${query}`;
+    const answer = await this.#call('load status', 'GET', path, undefined, options);
+    if (answer.status === 204 || answer.status === 404 || answer.text.trim() === '') return 0;
+    if (answer.status !== 200) throw new DruidHttpError(`load status of ${dataSource}`, answer.status, answer.text);
+    const body = JSON.parse(answer.text) as Record<string, unknown>;
+    return Number(body[dataSource] ?? 0);
+  }
+
+  /** Runs a Druid SQL query; rows as objects. A query error (4xx) throws DruidHttpError. */
+  async sql(
+    query: string,
+    parameters: DruidSqlParameter[] = [],
+    options?: CallOptions,
+  ): Promise<Record<string, unknown>[]> {
+    const body = { query, parameters, resultFormat: 'object', context: { sqlTimeZone: 'Etc/UTC' } };
+    const answer = await this.#call('SQL query', 'POST', '/druid/v2/sql', body, options);
+    if (answer.status !== 200) throw new DruidHttpError('SQL query', answer.status, answer.text);
+    return JSON.parse(answer.text) as Record<string, unknown>[];
+  }
+
+  /** Resolves when the router answers its health check; DRUID_UNAVAILABLE otherwise. */
+  async health(options?: CallOptions): Promise<void> {
+    const answer = await this.#call('health check', 'GET', '/status/health', undefined, options);
+    if (answer.status !== 200 || answer.text.trim() !== 'true') {
+      throw new AppError('DRUID_UNAVAILABLE', `Druid router at ${this.url} is not healthy: HTTP ${answer.status}`);
+    }
+  }
+
+  /**
+   * One request, retried on connection errors, timeouts, 429 and 5xx until the budget is spent.
+   * Returns every other answer (2xx, 3xx, 4xx) to the caller.
+   */
+  async #call(
+    what: string,
+    method: string,
+    path: string,
+    body: unknown,
+    options: CallOptions | undefined,
+  ): Promise<HttpAnswer> {
+    const signal = options?.signal;
+    const budgetMs = options?.retryBudgetMs ?? this.#retryBudgetMs;
+    const deadline = performance.now() + budgetMs;
+    let backoff = this.#initialBackoffMs;
+    let attempts = 0;
+    let lastError = '';
+    for (;;) {
+      signal?.throwIfAborted();
+      attempts += 1;
+      const left = deadline - performance.now();
+      const timeout = AbortSignal.timeout(Math.max(1, Math.min(this.#requestTimeoutMs, left)));
+      try {
+        const response = await fetch(`${this.url}${path}`, {
+          method,
+          headers: body === undefined ? {} : { 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        });
+        const text = await response.text();
+        if (response.status < 500 && response.status !== 429) return { status: response.status, text };
+        lastError = `HTTP ${response.status} ${text.slice(0, 500)}`;
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        lastError = describeFetchError(error);
+      }
+      const pause = Math.min(backoff, deadline - performance.now());
+      if (pause <= 0) {
+        throw new AppError(
+          'DRUID_UNAVAILABLE',
+          `${what} (${method} ${this.url}${path}) failed ${attempts} time(s) within ${Math.round(budgetMs / 1000)} s; ` +
+            `last error: ${lastError}`,
+        );
+      }
+      try {
+        await sleep(pause, undefined, signal ? { signal } : undefined);
+      } catch {
+        throw signal?.reason;
+      }
+      backoff = Math.min(backoff * 2, this.#maxBackoffMs);
+    }
+  }
+}
+
+export function isoInterval(interval: { start: Date; end: Date }): string {
+  return `${interval.start.toISOString()}/${interval.end.toISOString()}`;
+}
+
+function taskPath(taskId: string): string {
+  return `/druid/indexer/v1/task/${encodeURIComponent(taskId)}`;
+}
+
+function isAlreadyExists(text: string): boolean {
+  try {
+    const body = JSON.parse(text) as { errorCode?: unknown; errorMessage?: unknown; error?: unknown };
+    if (body.errorCode === 'entryAlreadyExists') return true;
+    return /already exists/i.test(String(body.errorMessage ?? body.error ?? ''));
+  } catch {
+    return /already exists/i.test(text);
+  }
+}
+
+function describeFetchError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === 'TimeoutError') return `timed out (${error.message})`;
+  const cause = (error as { cause?: unknown }).cause;
+  const causeText = cause instanceof Error ? `: ${(cause as { code?: string }).code ?? ''} ${cause.message}` : '';
+  return `${error.message}${causeText}`;
+}
+
+function parseReport(raw: unknown): DruidTaskReport {
+  const payload = ((raw as Record<string, { payload?: Record<string, unknown> }> | null)?.ingestionStatsAndErrors
+    ?.payload ?? {}) as Record<string, unknown>;
+  const rowStats: Record<string, DruidRowStats> = {};
+  for (const [phase, value] of Object.entries((payload.rowStats ?? {}) as Record<string, unknown>)) {
+    const stats = (value ?? {}) as Record<string, unknown>;
+    // A phase holds either the counters themselves or, for some task types, { totals: counters }.
+    const counters = (typeof stats.processed === 'number' ? stats : (stats.totals ?? {})) as Record<string, unknown>;
+    rowStats[phase] = {
+      processed: Number(counters.processed ?? 0),
+      processedWithError: Number(counters.processedWithError ?? 0),
+      unparseable: Number(counters.unparseable ?? 0),
+      thrownAway: Number(counters.thrownAway ?? 0),
+    };
+  }
+  const parseExceptionMessages: string[] = [];
+  for (const events of Object.values((payload.unparseableEvents ?? {}) as Record<string, unknown>)) {
+    if (!Array.isArray(events)) continue;
+    for (const event of events) {
+      const e = event as { details?: { message?: unknown }; message?: unknown };
+      const message = e?.details?.message ?? e?.message ?? (typeof event === 'string' ? event : JSON.stringify(event));
+      parseExceptionMessages.push(String(message));
+    }
+  }
+  return {
+    ingestionState: typeof payload.ingestionState === 'string' ? payload.ingestionState : null,
+    errorMsg: typeof payload.errorMsg === 'string' ? payload.errorMsg : null,
+    rowStats,
+    parseExceptionMessages,
+  };
+}
+
+/** True for the SQL error Druid answers when a FROM names a data source it does not (yet) know. */
+export function isUnknownDataSourceError(error: unknown): boolean {
+  return error instanceof DruidHttpError && error.status === 400 && /Object '.*' not found/.test(error.body);
+}

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import type { DataSourceSchema } from '../../ingest/types.ts';
+import type { IngestMode } from '../../tasks/IngestionTask.ts';
+import { LINEAGE_COLUMN } from '../AnalyticsStore.ts';
+
+/** Name of the `count` metric: SUM of it is the number of source rows (rollup is off, but stay exact anyway). */
+export const ROW_COUNT_METRIC = '__row_count';
+
+const MAX_TASK_ID_PART = 100;
+
+/**
+ * The Druid task id of one attempt of one of our tasks: deterministic, so re-submitting after a lost reply hits
+ * Druid's "already exists" instead of starting a second ingestion. Druid ids must not be empty, start with ".",
+ * or contain "/" or whitespace; we keep to [A-Za-z0-9_-] and add a hash when the task id had to be altered.
+ */
+export function druidTaskId(taskId: string, attempt: number): string {
+  if (!Number.isInteger(attempt) || attempt < 1) throw new RangeError(`attempt must be a positive integer: ${attempt}`);
+  let part = taskId.replace(/[^A-Za-z0-9_-]/g, '_');
+  if (part !== taskId || part.length > MAX_TASK_ID_PART || part === '') {
+    const hash = createHash('sha256').update(taskId).digest('hex').slice(0, 12);
+    part = `${part.slice(0, MAX_TASK_ID_PART - 13)}_${hash}`;
+  }
+  return `tributary_${part}_a${attempt}`;
+}
+
+export interface IngestionSpecInput {
+  dataSourceName: string;
+  schema: DataSourceSchema;
+  taskId: string;
+  attempt: number;
+  /** s3://bucket/key of the validated JSON-lines file. */
+  s3Uri: string;
+  mode: IngestMode;
+  /** Whole UTC days covering the rows; required for REPLACE (the interval whose rows are replaced). */
+  interval: { start: Date; end: Date } | null;
+}
+
+/** s3://bucket/key, with the key as is (Druid's s3 input source takes the key unencoded). */
+export function s3Uri(bucket: string, key: string): string {
+  return `s3://${bucket}/${key.replace(/^\/+/, '')}`;
+}
+
+/** A native batch (`index_parallel`) task reading one JSON-lines file from S3. Pure: no I/O. */
+export function ingestionSpec(input: IngestionSpecInput): { id: string } & Record<string, unknown> {
+  const { schema, mode, interval } = input;
+  if (mode === 'REPLACE' && !interval) throw new RangeError('REPLACE needs the interval whose rows it replaces');
+  const granularitySpec: Record<string, unknown> = {
+    type: 'uniform',
+    segmentGranularity: 'DAY',
+    queryGranularity: 'NONE',
+    rollup: false,
+  };
+  if (mode === 'REPLACE' && interval) {
+    granularitySpec.intervals = [`${interval.start.toISOString()}/${interval.end.toISOString()}`];
+  }
+  return {
+    type: 'index_parallel',
+    id: druidTaskId(input.taskId, input.attempt),
+    spec: {
+      dataSchema: {
+        dataSource: input.dataSourceName,
+        timestampSpec: { column: '__time', format: 'iso' },
+        dimensionsSpec: {
+          dimensions: [...schema.dimensions, LINEAGE_COLUMN].map((name) => ({ type: 'string', name })),
+        },
+        metricsSpec: [
+          { type: 'count', name: ROW_COUNT_METRIC },
+          ...schema.metrics.map((m) => ({
+            type: m.type === 'long' ? 'longSum' : 'doubleSum',
+            name: m.name,
+            fieldName: m.name,
+          })),
+        ],
+        granularitySpec,
+      },
+      ioConfig: {
+        type: 'index_parallel',
+        inputSource: { type: 's3', uris: [input.s3Uri] },
+        inputFormat: { type: 'json' },
+        ...(mode === 'APPEND' ? { appendToExisting: true } : { appendToExisting: false, dropExisting: true }),
+      },
+      tuningConfig: {
+        type: 'index_parallel',
+        partitionsSpec: { type: 'dynamic' },
+        maxParseExceptions: 0,
+        maxSavedParseExceptions: 10,
+        logParseExceptions: true,
+        maxNumConcurrentSubTasks: 1,
+      },
+    },
+  };
+}
