@@ -31,6 +31,11 @@ test('S3 settings are read together', () => {
   });
 });
 
+test('Druid settings come with their retry bounds', () => {
+  const config = readConfig({ DRUID_URL: 'http://127.0.0.1:8888/', S3_BUCKET: 'b', DRUID_RETRY_SECONDS: '5' });
+  assert.deepEqual(config.druid, { url: 'http://127.0.0.1:8888', retrySeconds: 5, taskTimeoutSeconds: 3600 });
+});
+
 test('a bad variable is named in the error', () => {
   const cases: [Record<string, string>, RegExp][] = [
     [{ PORT: 'eighty' }, /^PORT must be a whole number/],
@@ -42,6 +47,8 @@ test('a bad variable is named in the error', () => {
     [{ S3_ENDPOINT: 'http://x' }, /^S3_BUCKET is required/],
     [{ S3_BUCKET: 'b', S3_ACCESS_KEY_ID: 'a' }, /S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY/],
     [{ S3_BUCKET: 'b', S3_FORCE_PATH_STYLE: 'maybe' }, /^S3_FORCE_PATH_STYLE/],
+    [{ DRUID_URL: 'http://127.0.0.1:8888' }, /^DRUID_URL needs S3_BUCKET/],
+    [{ DRUID_URL: 'nope', S3_BUCKET: 'b' }, /^DRUID_URL must be a URL/],
   ];
   for (const [env, message] of cases) {
     assert.throws(

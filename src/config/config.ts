@@ -11,6 +11,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   s3: S3Config | undefined;
+  /** Apache Druid as the analytics store (needs S3: Druid reads the validated files from the bucket). */
+  druid: DruidConfig | undefined;
   maxUploadBytes: number;
   maxRejectedRatio: number;
   /** A gzip upload may decompress to at most this many bytes (guards against gzip bombs). */
@@ -29,6 +31,15 @@ export interface S3Config {
   accessKeyId: string | undefined;
   secretAccessKey: string | undefined;
   forcePathStyle: boolean;
+}
+
+export interface DruidConfig {
+  /** The router (or any URL serving the Overlord, Coordinator and SQL APIs). */
+  url: string;
+  /** How long calls to Druid are retried with backoff before the task fails with DRUID_UNAVAILABLE. */
+  retrySeconds: number;
+  /** How long a Druid ingestion task may run before we stop waiting. */
+  taskTimeoutSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -60,6 +71,13 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
       throw new ConfigError(`DATABASE_URL must be a postgres:// URL, got protocol "${url.protocol}"`);
     }
   }
+  const druidUrl = optional(env, 'DRUID_URL');
+  if (druidUrl !== undefined) {
+    parseUrl(env, 'DRUID_URL');
+    if (s3Bucket === undefined) {
+      throw new ConfigError('DRUID_URL needs S3_BUCKET (and the other S3_* settings): Druid reads the files from S3');
+    }
+  }
   return {
     role: oneOf(env, 'ROLE', ['all', 'api', 'worker'], 'all'),
     port: integer(env, 'PORT', 8080, 0, 65535),
@@ -76,6 +94,14 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
             accessKeyId,
             secretAccessKey,
             forcePathStyle: boolean(env, 'S3_FORCE_PATH_STYLE', s3Endpoint !== undefined),
+          },
+    druid:
+      druidUrl === undefined
+        ? undefined
+        : {
+            url: druidUrl.replace(/\/+$/, ''),
+            retrySeconds: integer(env, 'DRUID_RETRY_SECONDS', 120, 1, 86_400),
+            taskTimeoutSeconds: integer(env, 'DRUID_TASK_TIMEOUT_SECONDS', 3600, 10, 7 * 86_400),
           },
     maxUploadBytes: integer(env, 'MAX_UPLOAD_BYTES', 5 * GIB, 1, Number.MAX_SAFE_INTEGER),
     maxRejectedRatio: ratio(env, 'MAX_REJECTED_RATIO', 0.05),

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import type { Logger } from 'pino';
@@ -145,12 +146,17 @@ export class IngestionWorker {
     const raw = await objects.get(task.objectKey);
     const hash = createHash('sha256');
     let bytesRead = 0;
-    raw.on('data', (chunk: Buffer) => {
-      hash.update(chunk);
-      bytesRead += chunk.length;
-    });
-    const decoded = task.gzip ? raw.pipe(createGunzip({ chunkSize: 256 * 1024 })) : raw;
-    if (task.gzip) raw.on('error', (error) => decoded.destroy(error));
+    async function* metered(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+      for await (const chunk of source) {
+        hash.update(chunk);
+        bytesRead += chunk.length;
+        yield chunk;
+      }
+    }
+    // Pulled, never pushed: the file is read only as fast as validation consumes it.
+    const decoded: AsyncIterable<Buffer> = task.gzip
+      ? pipeline(metered(raw), createGunzip({ chunkSize: 256 * 1024 }), () => {})
+      : metered(raw);
     const output = createWriteStream(validatedFile, { highWaterMark: 1024 * 1024 });
     const pendingRejections: RowRejection[] = [];
     let decodedBytes = 0;
@@ -169,7 +175,7 @@ export class IngestionWorker {
       if (batch.output && !output.write(batch.output)) await once(output, 'drain');
     };
     try {
-      for await (const chunk of decoded as AsyncIterable<Buffer>) {
+      for await (const chunk of decoded) {
         decodedBytes += chunk.length;
         if (decodedBytes > this.#deps.maxDecompressedBytes) {
           throw new AppError(
