@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AnalyticsStore } from '../analytics/AnalyticsStore.ts';
 import { DuckDbAnalyticsStore } from '../analytics/DuckDbAnalyticsStore.ts';
+import { DruidAnalyticsStore } from '../analytics/druid/DruidAnalyticsStore.ts';
 import type { Config } from '../config/config.ts';
 import { openDatabase } from '../db/openDatabase.ts';
 import { JobQueue } from '../jobs/JobQueue.ts';
@@ -20,8 +21,8 @@ export async function createServices(
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const objects = openObjectStore({ s3: config.s3, dataDir: config.dataDir });
   await objects.check();
-  const embeddedAnalytics = await DuckDbAnalyticsStore.open(config.dataDir);
-  const analytics = options.wrapAnalytics ? options.wrapAnalytics(embeddedAnalytics) : embeddedAnalytics;
+  const chosenAnalytics = await openAnalyticsStore(config);
+  const analytics = options.wrapAnalytics ? options.wrapAnalytics(chosenAnalytics) : chosenAnalytics;
   const tasks = new TaskStore(db);
   const jobs = await JobQueue.start(db, {
     supervise: config.role !== 'api',
@@ -45,6 +46,19 @@ export async function closeServices(services: Services): Promise<void> {
   for (const [name, step] of steps) {
     await step().catch((error: unknown) => services.log.warn({ err: error }, `closing the ${name} failed`));
   }
+}
+
+/** Druid when DRUID_URL is set (it reads the validated files from the S3 bucket), embedded DuckDB otherwise. */
+async function openAnalyticsStore(config: Config): Promise<AnalyticsStore> {
+  if (config.druid && config.s3) {
+    return new DruidAnalyticsStore({
+      druidUrl: config.druid.url,
+      s3Bucket: config.s3.bucket,
+      retryBudgetMs: config.druid.retrySeconds * 1000,
+      taskTimeoutMs: config.druid.taskTimeoutSeconds * 1000,
+    });
+  }
+  return DuckDbAnalyticsStore.open(config.dataDir);
 }
 
 export function workDirOf(config: Config): string {
