@@ -76,4 +76,44 @@ describe('Druid faults', { skip: env ? false : servicesMissing }, () => {
     // The Druid task itself was left running in Druid; stop it so it does not linger.
     await fetch(`${services.DRUID_URL}/druid/indexer/v1/task/${task.storeTaskId}/shutdown`, { method: 'POST' });
   });
+
+  test('cancelling a task shuts its Druid task down', { timeout: TIMEOUT }, async () => {
+    const direct = await startTestApp({
+      backend: 'postgres',
+      env: { ...s3Settings(services), DRUID_URL: services.DRUID_URL ?? '' },
+    });
+    try {
+      const dataSource = `cancelled_${randomBytes(4).toString('hex')}`;
+      const upload = await uploadViaGraphql(direct.baseUrl, {
+        dataSourceName: dataSource,
+        filename: 'f.csv',
+        content: csv,
+      });
+      const taskId = asTask(upload.result).taskId;
+      let storeTaskId: string | null = null;
+      while (!storeTaskId) {
+        const task = await getTask(direct.baseUrl, taskId);
+        assert.ok(!['SUCCEEDED', 'FAILED'].includes(task.status), `ended before it could be cancelled: ${task.status}`);
+        storeTaskId = task.storeTaskId;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const cancelled = await fetch(`${direct.baseUrl}/api/v1/tasks/${taskId}/cancel`, { method: 'POST' });
+      assert.equal(cancelled.status, 200);
+      let druidStatus = '';
+      for (let i = 0; i < 120 && druidStatus !== 'FAILED' && druidStatus !== 'SUCCESS'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const status = (await (
+          await fetch(`${services.DRUID_URL}/druid/indexer/v1/task/${storeTaskId}/status`)
+        ).json()) as {
+          status?: { statusCode?: string };
+        };
+        druidStatus = status.status?.statusCode ?? '';
+      }
+      assert.equal(druidStatus, 'FAILED', 'the Druid task was shut down');
+      const task = await getTask(direct.baseUrl, taskId);
+      assert.equal(task.status, 'CANCELLED');
+    } finally {
+      await direct.close();
+    }
+  });
 });
