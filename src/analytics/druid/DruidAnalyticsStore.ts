@@ -101,7 +101,7 @@ export class DruidAnalyticsStore implements AnalyticsStore {
     let druidId = druidTaskId(request.taskId, request.attempt);
     let status: DruidTaskStatus;
     try {
-      const earlier = await this.#earlierLiveAttempt(request.taskId, request.attempt, signal);
+      const earlier = await this.#liveEarlierJob(request, druidId, signal);
       if (earlier) {
         druidId = earlier;
         await progress(druidId, 'ADOPTED');
@@ -186,10 +186,18 @@ export class DruidAnalyticsStore implements AnalyticsStore {
     // Nothing to release: fetch keeps no connection we own.
   }
 
-  /** The Druid task of an earlier attempt that is still running or has succeeded, if any (newest first). */
-  async #earlierLiveAttempt(taskId: string, attempt: number, signal?: AbortSignal): Promise<string | null> {
-    for (let earlier = attempt - 1; earlier >= 1; earlier--) {
-      const id = druidTaskId(taskId, earlier);
+  /**
+   * The Druid task of an earlier attempt that is still running or has succeeded, if any: the one the task
+   * recorded (`previousStoreTaskId`) first, then the deterministic ids of the earlier attempts, newest first (the
+   * recorded id can lag when recording the progress failed).
+   */
+  async #liveEarlierJob(request: LoadRequest, ownId: string, signal?: AbortSignal): Promise<string | null> {
+    const candidates = new Set<string>();
+    if (request.previousStoreTaskId) candidates.add(request.previousStoreTaskId);
+    for (let earlier = request.attempt - 1; earlier >= 1; earlier--)
+      candidates.add(druidTaskId(request.taskId, earlier));
+    candidates.delete(ownId);
+    for (const id of candidates) {
       const status = await this.client.taskStatus(id, { ...(signal ? { signal } : {}) });
       if (status && (status.statusCode === 'RUNNING' || status.statusCode === 'SUCCESS')) return id;
     }

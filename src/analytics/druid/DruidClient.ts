@@ -211,7 +211,7 @@ export class DruidClient {
       signal?.throwIfAborted();
       attempts += 1;
       const left = deadline - performance.now();
-      const timeout = AbortSignal.timeout(Math.max(1, Math.min(this.#requestTimeoutMs, left)));
+      const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(Math.min(this.#requestTimeoutMs, left))));
       try {
         const response = await fetch(`${this.url}${path}`, {
           method,
