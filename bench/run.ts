@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, openAsBlob } from 'node:fs';
+import { createWriteStream, openAsBlob, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -16,6 +16,16 @@ import { pipeline } from 'node:stream/promises';
 import { expectedSalesCounts, generateSalesCsv } from './generateSalesFile.ts';
 
 const BYTES_PER_ROW = 104;
+/** BENCH_SERVICES=1: run on the S3 API server and Druid from `npm run services:up` (.services.env). */
+const servicesEnv: Record<string, string> = process.env.BENCH_SERVICES === '1' ? readDotenv('.services.env') : {};
+
+function readDotenv(file: string): Record<string, string> {
+  const entries = readFileSync(new URL(`../${file}`, import.meta.url), 'utf8')
+    .split('\n')
+    .map((line) => /^([A-Z0-9_]+)=(.*)$/.exec(line.trim()))
+    .filter((match): match is RegExpExecArray => match !== null);
+  return Object.fromEntries(entries.map((match) => [match[1], match[2]]));
+}
 const sizesMb = process.argv
   .slice(2)
   .map(Number)
@@ -53,6 +63,7 @@ async function startServer(dataDir: string, port: number): Promise<ChildProcess>
       PORT: String(port),
       LOG_LEVEL: 'warn',
       ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
+      ...servicesEnv,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -87,6 +98,7 @@ async function runOne(sizeMb: number, workDir: string): Promise<Result> {
   const expected = expectedSalesCounts(options);
 
   const dataDir = path.join(workDir, `data-${sizeMb}`);
+  const dataSourceName = `bench_${Date.now().toString(36)}`;
   // A first start creates the embedded database (initdb alone peaks near 600 MB); the measured run reopens it,
   // as a deployed service does.
   await startServer(dataDir, await freePort()).then(stopServer);
@@ -98,7 +110,7 @@ async function runOne(sizeMb: number, workDir: string): Promise<Result> {
     form.set(
       'operations',
       JSON.stringify({
-        query: `mutation($file: Upload!) { uploadSalesData(file: $file, dataSourceName: "bench") {
+        query: `mutation($file: Upload!) { uploadSalesData(file: $file, dataSourceName: "${dataSourceName}") {
           __typename ... on IngestionTaskStatus { taskId } ... on UploadError { code message details } } }`,
         variables: { file: null },
       }),
