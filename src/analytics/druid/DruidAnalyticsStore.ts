@@ -139,12 +139,18 @@ export class DruidAnalyticsStore implements AnalyticsStore {
     }
     await progress(druidId, 'SUCCESS');
 
-    const report = await this.#reportOf(druidId, signal);
-    const mismatch = reconcileRowStats(report.rowStats, request.rowCount);
-    if (mismatch) throw new AppError('LEDGER_MISMATCH', `Druid task ${druidId}: ${mismatch}`);
+    // The rows are published now: a cancellation can no longer stop the Druid task, only our waiting.
+    try {
+      const report = await this.#reportOf(druidId, signal);
+      const mismatch = reconcileRowStats(report.rowStats, request.rowCount);
+      if (mismatch) throw new AppError('LEDGER_MISMATCH', `Druid task ${druidId}: ${mismatch}`);
 
-    await progress(druidId, 'LOADING_SEGMENTS');
-    await this.#waitQueryable(request.dataSourceName, request.taskId, request.rowCount, interval, signal);
+      await progress(druidId, 'LOADING_SEGMENTS');
+      await this.#waitQueryable(request.dataSourceName, request.taskId, request.rowCount, interval, signal);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw error;
+    }
     await progress(druidId, 'QUERYABLE');
   }
 

@@ -226,8 +226,10 @@ export class DruidClient {
         if (signal?.aborted) throw signal.reason;
         lastError = describeFetchError(error);
       }
-      const pause = Math.min(backoff, deadline - performance.now());
-      if (pause <= 0) {
+      // Leave the next attempt a fair window: one cut short by the budget would only report its own timeout.
+      const minAttemptMs = Math.min(1_000, budgetMs / 4);
+      const pause = Math.min(backoff, deadline - performance.now() - minAttemptMs);
+      if (pause < 0) {
         throw new AppError(
           'DRUID_UNAVAILABLE',
           `${what} (${method} ${this.url}${path}) failed ${attempts} time(s) within ${Math.round(budgetMs / 1000)} s; ` +
@@ -289,8 +291,12 @@ function parseReport(raw: unknown): DruidTaskReport {
   for (const events of Object.values((payload.unparseableEvents ?? {}) as Record<string, unknown>)) {
     if (!Array.isArray(events)) continue;
     for (const event of events) {
-      const e = event as { details?: { message?: unknown }; message?: unknown };
-      const message = e?.details?.message ?? e?.message ?? (typeof event === 'string' ? event : JSON.stringify(event));
+      // Druid 33: { input, errorType, details: [messages], timeOfExceptionMillis }; older: { details: { message } }.
+      const e = (event ?? {}) as { details?: unknown; message?: unknown };
+      const details = Array.isArray(e.details)
+        ? e.details.map(String).join('; ')
+        : (e.details as { message?: unknown } | undefined)?.message;
+      const message = details ?? e.message ?? (typeof event === 'string' ? event : JSON.stringify(event));
       parseExceptionMessages.push(String(message));
     }
   }
