@@ -10,6 +10,7 @@ import { typeDefs } from './graphql/typeDefs.ts';
 import { healthRoutes } from './healthRoutes.ts';
 import { sendProblem } from './problem.ts';
 import { restRoutes } from './rest/restRoutes.ts';
+import { webRoutes } from './webRoutes.ts';
 
 /** Builds the HTTP API (REST, GraphQL, subscriptions, health) without starting it; tests drive it directly. */
 export async function buildServer(services: Services): Promise<FastifyInstance> {
@@ -59,6 +60,7 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
   await app.register(healthRoutes, { services });
   await app.register(restRoutes, { services });
   await app.register(graphqlRoutes, { schema });
+  await app.register(webRoutes, { webRoot: services.config.webRoot });
   attachSubscriptionServer(app, schema);
   return app;
 }

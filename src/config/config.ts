@@ -22,6 +22,8 @@ export interface Config {
   jobRetryLimit: number;
   jobRetryDelaySeconds: number;
   logLevel: string;
+  /** The built web app served at `/`. */
+  webRoot: string;
 }
 
 export interface S3Config {
@@ -109,6 +111,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 1, 1, 64),
     jobRetryLimit: integer(env, 'JOB_RETRY_LIMIT', 4, 0, 100),
     jobRetryDelaySeconds: integer(env, 'JOB_RETRY_DELAY_SECONDS', 2, 1, 3600),
+    webRoot: path.resolve(optional(env, 'WEB_ROOT') ?? new URL('../../web/dist', import.meta.url).pathname),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   };
 }
