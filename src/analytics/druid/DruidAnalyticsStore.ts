@@ -8,7 +8,14 @@ import {
   type LoadedTotals,
   type LoadRequest,
 } from '../AnalyticsStore.ts';
-import { DruidClient, type DruidTaskStatus, isoInterval, isUnknownDataSourceError } from './DruidClient.ts';
+import {
+  DruidClient,
+  DruidHttpError,
+  type DruidTaskStatus,
+  druidErrorMessage,
+  isoInterval,
+  isUnknownDataSourceError,
+} from './DruidClient.ts';
 import { druidFailureDetails } from './failureDetails.ts';
 import { druidTaskId, ingestionSpec, ROW_COUNT_METRIC, s3Uri } from './ingestionSpec.ts';
 import { reconcileRowStats } from './reconcileRowStats.ts';
@@ -115,7 +122,15 @@ export class DruidAnalyticsStore implements AnalyticsStore {
           mode: request.mode,
           interval,
         });
-        await this.client.submitTask(spec, { signal });
+        try {
+          await this.client.submitTask(spec, { ...(signal ? { signal } : {}) });
+        } catch (error) {
+          if (!(error instanceof DruidHttpError)) throw error;
+          throw new AppError(
+            'DRUID_TASK_FAILED',
+            `Druid refused the task ${druidId}: ${druidErrorMessage(error.body)}`,
+          );
+        }
         await progress(druidId, 'SUBMITTED');
       }
       status = await this.#waitForTask(druidId, progress, signal);

@@ -312,3 +312,15 @@ function parseReport(raw: unknown): DruidTaskReport {
 export function isUnknownDataSourceError(error: unknown): boolean {
   return error instanceof DruidHttpError && error.status === 400 && /Object '.*' not found/.test(error.body);
 }
+
+/** Druid's own message from an error answer ({"errorMessage": ...} or {"error": ...}), else the raw text. */
+export function druidErrorMessage(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { errorMessage?: unknown; error?: unknown };
+    const message = parsed.errorMessage ?? parsed.error;
+    if (typeof message === 'string' && message !== '') return message.slice(0, 2_000);
+  } catch {
+    // not JSON: the text itself
+  }
+  return body.slice(0, 2_000);
+}

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { AppError } from '../../errors/AppError.ts';
 import type { DataSourceSchema } from '../../ingest/types.ts';
 import { druidTaskId, type IngestionSpecInput, ingestionSpec, s3Uri } from './ingestionSpec.ts';
 
@@ -119,6 +120,13 @@ describe('ingestionSpec', () => {
 
   test('REPLACE without an interval is refused', () => {
     assert.throws(() => spec({ mode: 'REPLACE', interval: null }), RangeError);
+  });
+
+  test('column names the spec uses itself are refused as INVALID_HEADER', () => {
+    assert.throws(
+      () => spec({ schema: { ...schema, metrics: [{ name: '__row_count', type: 'long' }] } }),
+      (e: unknown) => e instanceof AppError && e.code === 'INVALID_HEADER' && /"__row_count"/.test(e.details ?? ''),
+    );
   });
 
   test('the spec is plain JSON and the same for the same input', () => {

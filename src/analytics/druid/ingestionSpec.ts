@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { AppError } from '../../errors/AppError.ts';
 import type { DataSourceSchema } from '../../ingest/types.ts';
 import type { IngestMode } from '../../tasks/IngestionTask.ts';
 import { LINEAGE_COLUMN } from '../AnalyticsStore.ts';
@@ -7,6 +8,8 @@ import { LINEAGE_COLUMN } from '../AnalyticsStore.ts';
 export const ROW_COUNT_METRIC = '__row_count';
 
 const MAX_TASK_ID_PART = 100;
+/** Names the spec gives columns of its own. */
+const RESERVED = ['__time', LINEAGE_COLUMN, ROW_COUNT_METRIC];
 
 /**
  * The Druid task id of one attempt of one of our tasks: deterministic, so re-submitting after a lost reply hits
@@ -44,6 +47,10 @@ export function s3Uri(bucket: string, key: string): string {
 export function ingestionSpec(input: IngestionSpecInput): { id: string } & Record<string, unknown> {
   const { schema, mode, interval } = input;
   if (mode === 'REPLACE' && !interval) throw new RangeError('REPLACE needs the interval whose rows it replaces');
+  const reserved = [...schema.dimensions, ...schema.metrics.map((m) => m.name)].filter((n) => RESERVED.includes(n));
+  if (reserved.length > 0) {
+    throw new AppError('INVALID_HEADER', `${reserved.map((n) => `"${n}"`).join(', ')} is reserved by the Druid store`);
+  }
   const granularitySpec: Record<string, unknown> = {
     type: 'uniform',
     segmentGranularity: 'DAY',
