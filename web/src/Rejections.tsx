@@ -85,7 +85,7 @@ export function Rejections({ taskId, rowsRejected }: { taskId: string; rowsRejec
       {rows && rows.length === 0 && page === 1 ? <p className="muted">No rows were rejected.</p> : null}
       {rows && rows.length > 0 ? (
         <div className="table-scroll">
-          <table>
+          <table className="stack">
             <caption className="visually-hidden">Rejected rows, page {page}</caption>
             <thead>
               <tr>
@@ -100,12 +100,14 @@ export function Rejections({ taskId, rowsRejected }: { taskId: string; rowsRejec
             <tbody>
               {rows.map((row) => (
                 <tr key={`${row.line}-${row.column ?? ''}-${row.code}`}>
-                  <td className="num">{row.line}</td>
-                  <td>{row.column ?? <span className="muted">(row)</span>}</td>
-                  <td>
+                  <td className="num" data-label="Line">
+                    {row.line}
+                  </td>
+                  <td data-label="Column">{row.column ?? <span className="muted">(row)</span>}</td>
+                  <td data-label="Reason">
                     <code className="code">{row.code}</code> {row.message}
                   </td>
-                  <td>
+                  <td data-label="Raw text" className="raw-cell">
                     <RawText value={row.raw} />
                   </td>
                 </tr>

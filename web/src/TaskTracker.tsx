@@ -172,7 +172,7 @@ function Timeline({ task, now }: { task: Task; now: number }) {
               {!entry
                 ? 'not yet'
                 : TERMINAL.has(status)
-                  ? formatTime(entry.at).split(', ').pop()
+                  ? `${formatDuration(Date.parse(entry.at) - Date.parse(history[0]?.at ?? entry.at))} in all`
                   : spent !== undefined
                     ? formatDuration(spent)
                     : ''}

@@ -124,7 +124,7 @@ export function TasksList({ query }: { query: URLSearchParams }) {
       ) : null}
       {page && page.nodes.length > 0 ? (
         <div className="table-scroll">
-          <table className="tasks-table">
+          <table className="tasks-table stack">
             <caption className="visually-hidden">Tasks, newest first</caption>
             <thead>
               <tr>
@@ -143,22 +143,24 @@ export function TasksList({ query }: { query: URLSearchParams }) {
             <tbody>
               {page.nodes.map((task) => (
                 <tr key={task.taskId}>
-                  <td>
+                  <td data-label="File">
                     <Link href={`/tasks/${task.taskId}`}>{task.filename}</Link>
                     <div className="muted small">{formatBytes(task.fileSizeBytes)}</div>
                   </td>
-                  <td>
+                  <td data-label="Data source">
                     <Link href={`/sources/${encodeURIComponent(task.dataSourceName)}`}>{task.dataSourceName}</Link>
                   </td>
-                  <td>
+                  <td data-label="Status">
                     <span className={`status status-${task.status.toLowerCase()}`}>{statusWord(task.status)}</span>
                     {task.errorCode ? <div className="code small">{task.errorCode}</div> : null}
                   </td>
-                  <td className="num">
+                  <td className="num" data-label="Rows valid / total">
                     {formatCount(task.rowsValid)} / {formatCount(task.rowsTotal)}
                   </td>
-                  <td className="nowrap">{formatTime(task.createdAt)}</td>
-                  <td>
+                  <td className="nowrap" data-label="Uploaded">
+                    {formatTime(task.createdAt)}
+                  </td>
+                  <td className="actions">
                     {!TERMINAL.has(task.status) ? (
                       <button
                         type="button"
