@@ -29,7 +29,7 @@ export function nextStep(code: string | null): string {
     case 'SCHEMA_MISMATCH':
       return 'This data source expects other columns. Make the columns match its schema (see the data source page) or upload under a new data source name.';
     case 'TOO_MANY_REJECTED_ROWS':
-      return 'Nothing was loaded. Look at the rejected rows below, fix them in the file and upload it again.';
+      return 'Nothing was loaded. Look at the rejected rows (line, column and reason), fix them in the file and upload it again.';
     case 'DECOMPRESSED_TOO_LARGE':
       return 'Split the data into smaller files and upload them one at a time.';
     case 'UPLOAD_INTERRUPTED':
