@@ -1,3 +1,4 @@
+import { useEffect, useRef, useState } from 'react';
 import { formatCount } from './format.ts';
 
 export interface Point {
@@ -5,8 +6,7 @@ export interface Point {
   value: number;
 }
 
-const W = 640;
-const H = 220;
+const H = 240;
 const PAD = { top: 12, right: 12, bottom: 28, left: 56 };
 
 function compact(value: number): string {
@@ -15,6 +15,19 @@ function compact(value: number): string {
 
 /** A daily series as an inline SVG column chart (no chart library), with the numbers also available as a table. */
 export function DailyChart({ points, metric }: { points: Point[]; metric: string }) {
+  // Drawn at the figure's real width, so text keeps its size on a phone and on a desktop.
+  const figure = useRef<HTMLElement>(null);
+  const [W, setWidth] = useState(640);
+  useEffect(() => {
+    const element = figure.current;
+    if (!element || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver((entries) => {
+      const width = Math.round(entries[0]?.contentRect.width ?? 0);
+      if (width > 0) setWidth(width);
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
   if (points.length === 0) return <p className="muted">No rows yet, so nothing to chart.</p>;
   const max = Math.max(0, ...points.map((p) => p.value));
   const min = Math.min(0, ...points.map((p) => p.value));
@@ -26,10 +39,10 @@ export function DailyChart({ points, metric }: { points: Point[]; metric: string
   const y = (v: number) => PAD.top + innerH - ((v - min) / span) * innerH;
   const ticks = [min, min + span / 2, max];
   const day = (iso: string) => iso.slice(0, 10);
-  const labelEvery = Math.max(1, Math.ceil(points.length / 6));
+  const labelEvery = Math.max(1, Math.ceil(points.length / Math.max(2, Math.floor(innerW / 70))));
   return (
-    <figure className="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="chart-title">
+    <figure className="chart" ref={figure}>
+      <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-labelledby="chart-title">
         <title id="chart-title">
           Daily sum of {metric}, {day(points[0]?.day ?? '')} to {day(points[points.length - 1]?.day ?? '')}
         </title>
