@@ -48,7 +48,6 @@ export function Uploader() {
   const [touched, setTouched] = useState(false);
   const [mode, setMode] = useState<'APPEND' | 'REPLACE'>('APPEND');
   const [maxBytes, setMaxBytes] = useState<number | undefined>();
-  const [ready, setReady] = useState(false);
   const [limitsError, setLimitsError] = useState<ApiError | undefined>();
   const [formMessage, setFormMessage] = useState<string | undefined>();
   const [dragging, setDragging] = useState(false);
@@ -61,8 +60,7 @@ export function Uploader() {
       .then((limits) => setMaxBytes(limits.maxUploadBytes))
       .catch((error: unknown) =>
         setLimitsError(error instanceof ApiError ? error : new ApiError('NETWORK_ERROR', String(error))),
-      )
-      .finally(() => setReady(true));
+      );
   }, []);
 
   const update = useCallback((id: number, change: Partial<Item>) => {
@@ -241,7 +239,8 @@ export function Uploader() {
             <p className="hint">Replace drops earlier rows of the days this file covers.</p>
           </div>
           <div className="field submit">
-            <button type="submit" className="button primary" disabled={!ready}>
+            {/* Usable at once: each file's checks wait for the server's limit themselves. */}
+            <button type="submit" className="button primary">
               Upload
             </button>
           </div>
