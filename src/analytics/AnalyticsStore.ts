@@ -54,6 +54,8 @@ export interface AnalyticsStore {
   /** Row count and metric sums of one task's rows, read back from the store by the lineage column. */
   totalsForTask(dataSourceName: string, schema: DataSourceSchema, taskId: string): Promise<LoadedTotals>;
   summary(dataSourceName: string, schema: DataSourceSchema): Promise<DataSourceSummary | null>;
+  /** The daily (UTC) sum of one metric, oldest day first; empty when the data source has no rows. */
+  dailySums(dataSourceName: string, metric: string): Promise<{ day: Date; value: number }[]>;
   check(): Promise<void>;
   close(): Promise<void>;
 }

@@ -99,6 +99,17 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     });
   }
 
+  dailySums(dataSourceName: string, metric: string): Promise<{ day: Date; value: number }[]> {
+    return this.#exclusive(async () => {
+      if (!(await this.#tableExists(dataSourceName))) return [];
+      const reader = await this.#connection.runAndReadAll(
+        `SELECT epoch_ms(date_trunc('day', __time))::DOUBLE AS day, coalesce(sum(${quote(metric)}), 0)::DOUBLE AS value
+         FROM ${quote(dataSourceName)} GROUP BY 1 ORDER BY 1`,
+      );
+      return reader.getRowObjects().map((row) => ({ day: new Date(Number(row.day)), value: Number(row.value) }));
+    });
+  }
+
   async check(): Promise<void> {
     await this.#exclusive(() => this.#connection.run('SELECT 1'));
   }

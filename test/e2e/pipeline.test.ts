@@ -98,6 +98,21 @@ for (const backend of backends) {
       assert.ok(Math.abs((totals.amount ?? 0) - sample.amountSum) < 1e-6);
     });
 
+    test('the daily sums of a metric add up to its total, one point per day', async () => {
+      const response = await graphql<{ dataSourceTimeSeries: { day: string; value: number }[] }>(
+        app.baseUrl,
+        'query($n: String!, $m: String!) { dataSourceTimeSeries(dataSourceName: $n, metric: $m) { day value } }',
+        { n: 'sales', m: 'quantity' },
+      );
+      const points = response.data?.dataSourceTimeSeries ?? [];
+      assert.equal(points.length, 28);
+      assert.equal(points[0]?.day, '2025-03-01T00:00:00.000Z');
+      assert.equal(
+        points.reduce((sum, point) => sum + point.value, 0),
+        sample.quantitySum,
+      );
+    });
+
     test('the rejections download as CSV with their lines, columns, codes and raw text', async () => {
       const page = await graphql<{ ingestionTasks: { nodes: Task[] } }>(
         app.baseUrl,

@@ -206,6 +206,7 @@ function dropLastRowBeforeLoad(store: AnalyticsStore, active: () => boolean): An
     check: () => store.check(),
     close: () => store.close(),
     summary: (name, schema) => store.summary(name, schema),
+    dailySums: (name, metric) => store.dailySums(name, metric),
     totalsForTask: (name, schema, taskId) => store.totalsForTask(name, schema, taskId),
     async load(request) {
       if (active()) {

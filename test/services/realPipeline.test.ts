@@ -112,6 +112,18 @@ describe('the pipeline on real services: S3Proxy, PostgreSQL and Druid', {
       { n: dataSource },
     );
     assert.equal(summary.data?.dataSourceSummary.rowCount, sample.rowsValid);
+
+    const series = await graphql<{ dataSourceTimeSeries: { day: string; value: number }[] }>(
+      app.baseUrl,
+      'query($n: String!) { dataSourceTimeSeries(dataSourceName: $n, metric: "quantity") { day value } }',
+      { n: dataSource },
+    );
+    const points = series.data?.dataSourceTimeSeries ?? [];
+    assert.equal(points.length, 28);
+    assert.equal(
+      points.reduce((sum, point) => sum + point.value, 0),
+      sample.quantitySum,
+    );
   });
 
   test('the same file again in APPEND doubles the totals; in REPLACE it does not', {

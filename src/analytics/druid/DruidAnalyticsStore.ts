@@ -199,6 +199,14 @@ export class DruidAnalyticsStore implements AnalyticsStore {
     };
   }
 
+  async dailySums(dataSourceName: string, metric: string): Promise<{ day: Date; value: number }[]> {
+    const rows = await this.#sqlOrNullWhenMissing(
+      `SELECT TIME_FLOOR("__time", 'P1D') AS "day", SUM(${quote(metric)}) AS "value"
+       FROM ${quote(dataSourceName)} GROUP BY 1 ORDER BY 1`,
+    );
+    return (rows ?? []).map((row) => ({ day: dateOrNull(row.day) ?? new Date(0), value: numberOrZero(row.value) }));
+  }
+
   async check(): Promise<void> {
     await this.client.health({ retryBudgetMs: this.#checkBudgetMs });
   }

@@ -47,6 +47,11 @@ export function createResolvers(services: Services): IResolvers {
         return schema ? analytics.summary(args.dataSourceName, schema) : null;
       },
       dataSourceSchema: (_: unknown, args: { dataSourceName: string }) => tasks.getSchema(args.dataSourceName),
+      dataSourceTimeSeries: async (_: unknown, args: { dataSourceName: string; metric: string }) => {
+        const schema = await tasks.getSchema(args.dataSourceName);
+        if (!schema?.metrics.some((m) => m.name === args.metric)) return [];
+        return analytics.dailySums(args.dataSourceName, args.metric);
+      },
       uploadLimits: () => ({
         maxUploadBytes: services.config.maxUploadBytes,
         maxRejectedRatio: services.config.maxRejectedRatio,

@@ -59,6 +59,9 @@ export const typeDefs = /* GraphQL */ `
   type MetricColumn { name: String! type: String! }
   type DataSourceSchema { timestampColumn: String! dimensions: [String!]! metrics: [MetricColumn!]! }
 
+  "The daily (UTC) sum of one metric."
+  type TimeSeriesPoint { day: DateTime! value: Float! }
+
   type UploadLimits { maxUploadBytes: Float! maxRejectedRatio: Float! }
 
   type Query {
@@ -66,6 +69,7 @@ export const typeDefs = /* GraphQL */ `
     ingestionTasks(first: Int = 20, after: String, status: IngestionStatus, dataSourceName: String): IngestionTaskConnection!
     dataSourceSummary(dataSourceName: String!): DataSourceSummary
     dataSourceSchema(dataSourceName: String!): DataSourceSchema
+    dataSourceTimeSeries(dataSourceName: String!, metric: String!): [TimeSeriesPoint!]!
     uploadLimits: UploadLimits!
   }
 
