@@ -181,6 +181,14 @@ describe('uploads refused at the door', () => {
     assert.deepEqual(twoFiles, { status: 400, message: 'Send one file per request.' });
   });
 
+  test('invalid GraphQL documents are refused with a code', async () => {
+    const invalid = await graphql(app.baseUrl, '{ noSuchField }');
+    assert.equal(invalid.status, 400);
+    assert.equal(invalid.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+    const broken = await graphql(app.baseUrl, '{ ingestionTasks( }');
+    assert.equal(broken.errors?.[0]?.extensions?.code, 'GRAPHQL_PARSE_FAILED');
+  });
+
   test('the upload limits are readable through the API', async () => {
     const response = await graphql<{ uploadLimits: { maxUploadBytes: number; maxRejectedRatio: number } }>(
       app.baseUrl,

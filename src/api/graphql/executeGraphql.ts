@@ -36,12 +36,14 @@ export async function executeGraphql(schema: GraphQLSchema, request: GraphqlRequ
   try {
     document = parse(request.query, { maxTokens: 5000 });
   } catch (error) {
-    return { status: 400, body: { errors: [error as GraphQLError] } };
+    return { status: 400, body: { errors: [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')] } };
   }
   const errors = validate(schema, document, undefined, { maxErrors: 10 }).concat(
     validate(schema, document, [depthLimitRule(MAX_DEPTH)]),
   );
-  if (errors.length > 0) return { status: 400, body: { errors } };
+  if (errors.length > 0) {
+    return { status: 400, body: { errors: errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')) } };
+  }
   const operation = getOperationAST(document, operationName);
   if (!operation) return failure(400, 'Name the operation to run with "operationName".', 'INVALID_REQUEST');
   if (operation.operation === 'subscription') {
@@ -54,6 +56,17 @@ export async function executeGraphql(schema: GraphQLSchema, request: GraphqlRequ
     variableValues: (request.variables as Record<string, unknown> | null | undefined) ?? undefined,
   });
   return { status: 200, body: result as ExecutionResult };
+}
+
+/** The same error, carrying a code in `extensions` as every other error does. */
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: { ...error.extensions, code },
+  });
 }
 
 function failure(status: number, message: string, code: string): GraphqlResponse {
