@@ -69,7 +69,7 @@ export const errorCatalogue = {
   INVALID_HEADER: {
     status: 422,
     message:
-      'The header row is invalid: every column needs a unique, non-empty name, and __time and __task_id are reserved.',
+      'The header row is invalid: every column needs a unique, non-empty name, and __time, __task_id and __row_count are reserved.',
   },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -1,7 +1,7 @@
 import { AppError } from '../errors/AppError.ts';
 
 /** Names the loader adds to every row; a file may not use them. */
-export const RESERVED_COLUMNS = ['__time', '__task_id'] as const;
+export const RESERVED_COLUMNS = ['__time', '__task_id', '__row_count'] as const;
 
 const TIMESTAMP_NAME = /^(?:timestamp|time|ts|date|datetime)$|(?:_date|_time|_ts|_at)$/i;
 const IDENTIFIER_NAME = /^(?:id|sku|zip|postal_code)$|(?:_id|_code|_key)$/i;
