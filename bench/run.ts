@@ -6,26 +6,20 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, openAsBlob, readFileSync } from 'node:fs';
+import { createWriteStream, openAsBlob } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { readServicesEnv } from '../test/support/servicesEnv.ts';
 import { expectedSalesCounts, generateSalesCsv } from './generateSalesFile.ts';
 
 const BYTES_PER_ROW = 104;
 /** BENCH_SERVICES=1: run on the S3 API server and Druid from `npm run services:up` (.services.env). */
-const servicesEnv: Record<string, string> = process.env.BENCH_SERVICES === '1' ? readDotenv('.services.env') : {};
+const servicesEnv: Record<string, string> = process.env.BENCH_SERVICES === '1' ? (readServicesEnv() ?? {}) : {};
 
-function readDotenv(file: string): Record<string, string> {
-  const entries = readFileSync(new URL(`../${file}`, import.meta.url), 'utf8')
-    .split('\n')
-    .map((line) => /^([A-Z0-9_]+)=(.*)$/.exec(line.trim()))
-    .filter((match): match is RegExpExecArray => match !== null);
-  return Object.fromEntries(entries.map((match) => [match[1], match[2]]));
-}
 const sizesMb = process.argv
   .slice(2)
   .map(Number)

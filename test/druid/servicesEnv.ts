@@ -1,30 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-
-/** `.services.env` at the root of the clone, written by scripts/services/up.sh. */
-export const servicesEnvPath = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '.services.env');
+import { readServicesEnv, servicesMissing } from '../support/servicesEnv.ts';
 
 /** `false`, or why the tests that need the local S3 + Druid services are skipped. */
-export const skipWithoutServices: false | string = existsSync(servicesEnvPath)
-  ? false
-  : `${servicesEnvPath} is missing: the local S3 + Druid services are not running (start them with scripts/services/up.sh)`;
-
-/** KEY=value lines; comments and blank lines ignored; an unquoted trailing " # comment" is dropped. */
-export function parseDotenv(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (!match?.[1] || match[2] === undefined) continue;
-    let value = match[2].trim();
-    const quoted = /^(['"])(.*)\1$/.exec(value);
-    value = quoted?.[2] !== undefined ? quoted[2] : value.replace(/\s+#.*$/, '');
-    env[match[1]] = value;
-  }
-  return env;
-}
+export const skipWithoutServices: false | string = readServicesEnv() ? false : servicesMissing;
 
 export interface ServicesEnv {
   druidUrl: string;
@@ -33,10 +11,10 @@ export interface ServicesEnv {
 }
 
 export function loadServicesEnv(): ServicesEnv {
-  const env = parseDotenv(readFileSync(servicesEnvPath, 'utf8'));
+  const env = readServicesEnv() ?? {};
   const need = (key: string): string => {
     const value = env[key];
-    if (!value) throw new Error(`${key} is missing from ${servicesEnvPath}`);
+    if (!value) throw new Error(`${key} is missing from .services.env`);
     return value;
   };
   return {

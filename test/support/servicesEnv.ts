@@ -13,10 +13,18 @@ export function readServicesEnv(): Record<string, string> | null {
   } catch {
     return null;
   }
+  return parseDotenv(text);
+}
+
+/** KEY=value lines; comments and blank lines ignored; an unquoted trailing " # comment" is dropped. */
+export function parseDotenv(text: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (match?.[1] && match[2] !== undefined) env[match[1]] = match[2].replace(/^"(.*)"$/, '$1');
+  for (const raw of text.split('\n')) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(raw.trim());
+    if (!match?.[1] || match[2] === undefined) continue;
+    const value = match[2].trim();
+    const quoted = /^(['"])(.*)\1$/.exec(value);
+    env[match[1]] = quoted?.[2] !== undefined ? quoted[2] : value.replace(/\s+#.*$/, '');
   }
   return env;
 }
