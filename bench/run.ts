@@ -8,11 +8,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, openAsBlob } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { freePort } from '../test/support/freePort.ts';
 import { readServicesEnv } from '../test/support/servicesEnv.ts';
 import { expectedSalesCounts, generateSalesCsv } from './generateSalesFile.ts';
 
@@ -38,15 +38,6 @@ interface Result {
   rowsPerS: number;
   peakRssMb: number;
   status: string;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
