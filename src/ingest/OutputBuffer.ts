@@ -1,6 +1,3 @@
-import { isAscii } from 'node:buffer';
-
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const INITIAL_BYTES = 4 * 1024 * 1024;
 /** After a batch, a buffer grown beyond this (by a huge row) is given back. */
 const KEEP_BYTES = 32 * 1024 * 1024;
@@ -18,14 +15,15 @@ export class OutputBuffer {
     this.bytes = bigger;
   }
 
-  /** The batch as a string; the buffer starts over. */
-  take(): string {
-    const used = this.bytes.subarray(0, this.length);
-    // latin1 decoding is the same for ASCII and cheapest; TextDecoder is far faster than Buffer#toString
-    // for the rest (measured ~6.5 GB/s vs ~0.2 GB/s on mostly-ASCII JSON with some accents)
-    const text = this.length === 0 ? '' : isAscii(used) ? used.toString('latin1') : utf8.decode(used);
+  /**
+   * The batch's bytes (a copy: this buffer is reused); it starts over. The bytes are ASCII, because writers
+   * escape everything else, so they can go to a file or a socket as they are, without a round trip through a
+   * string (measured: decoding to a string and encoding it back cost ~15 % of validation time).
+   */
+  take(): Buffer {
+    const batch = Buffer.from(this.bytes.subarray(0, this.length));
     this.length = 0;
     if (this.bytes.length > KEEP_BYTES) this.bytes = Buffer.allocUnsafe(INITIAL_BYTES);
-    return text;
+    return batch;
   }
 }

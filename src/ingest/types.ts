@@ -22,7 +22,8 @@ export interface RowRejection {
 
 /** What one push()/end() produced: JSON lines of the valid rows, and the rejected rows. */
 export interface ValidationBatch {
-  output: string;
+  /** JSON lines of the valid rows, as ASCII bytes (non-ASCII characters are \u-escaped). */
+  output: Buffer;
   rejections: RowRejection[];
 }
 

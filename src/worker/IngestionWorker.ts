@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { AnalyticsStore } from '../analytics/AnalyticsStore.ts';
 import { AppError } from '../errors/AppError.ts';
 import { RowValidator } from '../ingest/RowValidator.ts';
-import type { DataSourceSchema, RowRejection, ValidationSummary } from '../ingest/types.ts';
+import type { DataSourceSchema, RowRejection, ValidationBatch, ValidationSummary } from '../ingest/types.ts';
 import type { IngestJob, IngestJobContext } from '../jobs/JobQueue.ts';
 import type { ObjectStore } from '../storage/ObjectStore.ts';
 import { validatedObjectKey as validatedObjectKeyOf } from '../storage/objectKeys.ts';
@@ -157,7 +157,7 @@ export class IngestionWorker {
     const decoded: AsyncIterable<Buffer> = task.gzip
       ? pipeline(metered(raw), createGunzip({ chunkSize: 256 * 1024 }), () => {})
       : metered(raw);
-    const output = createWriteStream(validatedFile, { highWaterMark: 1024 * 1024 });
+    const output = createWriteStream(validatedFile, { highWaterMark: 16 * 1024 * 1024 });
     const pendingRejections: RowRejection[] = [];
     let decodedBytes = 0;
     let lastProgress = Date.now();
@@ -167,12 +167,12 @@ export class IngestionWorker {
       rowsValid: validator.rowsValid,
       rowsRejected: validator.rowsRejected,
     });
-    const take = async (batch: { output: string; rejections: RowRejection[] }) => {
+    const take = async (batch: ValidationBatch) => {
       pendingRejections.push(...batch.rejections);
       if (pendingRejections.length >= REJECTION_BATCH) {
         await tasks.addRejections(task.taskId, pendingRejections.splice(0));
       }
-      if (batch.output && !output.write(batch.output)) await once(output, 'drain');
+      if (batch.output.length > 0 && !output.write(batch.output)) await once(output, 'drain');
     };
     try {
       for await (const chunk of decoded) {
