@@ -126,6 +126,7 @@ export class IngestionWorker {
       const differences = findLedgerDifferences(summary, loaded);
       if (differences) throw new AppError('LEDGER_MISMATCH', differences);
       if (!(await tasks.markSucceeded(task.taskId, loaded.rowCount))) throw new TaskCancelled();
+      if (validatedObjectKey) await this.#deleteValidatedCopies(task);
     } finally {
       await rm(validatedFile, { force: true });
     }
@@ -204,6 +205,20 @@ export class IngestionWorker {
     }
     if (!(await tasks.recordProgress(task.taskId, progress()))) throw new TaskCancelled();
     return validator.summary();
+  }
+
+  /**
+   * Once the task has succeeded no attempt can adopt an earlier store job any more, so the validated copies of
+   * every attempt are removed from the object store (the raw upload stays). A failed task keeps them, for
+   * diagnosis. Best effort: a copy left behind costs space, not correctness.
+   */
+  async #deleteValidatedCopies(task: IngestionTask): Promise<void> {
+    for (let attempt = 1; attempt <= task.attempt; attempt++) {
+      const key = validatedObjectKeyOf(task.dataSourceName, task.taskId, attempt);
+      await this.#deps.objects.delete(key).catch((error: unknown) => {
+        this.#deps.log.warn({ taskId: task.taskId, key, err: error }, 'could not delete a validated copy');
+      });
+    }
   }
 
   /** Runs `work` with a signal that is aborted as soon as the task is cancelled (checked every 2 s). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { asTask, graphql, uploadViaGraphql, uploadViaRest, waitForTerminal } from '../support/client.ts';
 import { sampleSalesCsv } from '../support/sampleSales.ts';
 import { readServicesEnv, s3Settings, servicesMissing } from '../support/servicesEnv.ts';
@@ -102,6 +102,16 @@ describe('the pipeline on real services: S3Proxy, PostgreSQL and Druid', {
       await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
     );
     assert.equal(createHash('sha256').update(bytes).digest('hex'), task.sha256);
+    // The validated copy Druid read is removed once the task has succeeded.
+    await assert.rejects(
+      s3.send(
+        new HeadObjectCommand({
+          Bucket: services.S3_BUCKET,
+          Key: `validated/${dataSource}/${task.taskId}/attempt-1.jsonl`,
+        }),
+      ),
+      (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404,
+    );
     s3.destroy();
 
     const summary = await graphql<{
