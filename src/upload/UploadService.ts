@@ -17,6 +17,14 @@ export interface UploadInput {
   file: AsyncIterable<Buffer>;
 }
 
+export interface UploadServiceDeps {
+  db: SqlDatabase;
+  tasks: TaskStore;
+  jobs: JobQueue;
+  objects: ObjectStore;
+  maxUploadBytes: number;
+}
+
 const PROGRESS_INTERVAL_MS = 1000;
 
 /**
@@ -25,20 +33,10 @@ const PROGRESS_INTERVAL_MS = 1000;
  * only after the bytes are stored and the task committed; a refused upload leaves nothing behind.
  */
 export class UploadService {
-  readonly #deps: { db: SqlDatabase; tasks: TaskStore; jobs: JobQueue; objects: ObjectStore; maxUploadBytes: number };
+  readonly #deps: UploadServiceDeps;
 
-  constructor(deps: {
-    db: SqlDatabase;
-    tasks: TaskStore;
-    jobs: JobQueue;
-    objects: ObjectStore;
-    maxUploadBytes: number;
-  }) {
+  constructor(deps: UploadServiceDeps) {
     this.#deps = deps;
-  }
-
-  get maxUploadBytes(): number {
-    return this.#deps.maxUploadBytes;
   }
 
   async receive(input: UploadInput): Promise<IngestionTask> {

@@ -14,7 +14,7 @@ import type { DataSourceSchema, RowRejection, ValidationBatch, ValidationSummary
 import type { IngestJob, IngestJobContext } from '../jobs/JobQueue.ts';
 import type { ObjectStore } from '../storage/ObjectStore.ts';
 import { validatedObjectKey as validatedObjectKeyOf } from '../storage/objectKeys.ts';
-import { type IngestionTask, isTerminal } from '../tasks/IngestionTask.ts';
+import type { IngestionTask } from '../tasks/IngestionTask.ts';
 import type { TaskStore } from '../tasks/TaskStore.ts';
 import { replaceInterval } from './replaceInterval.ts';
 import { findLedgerDifferences } from './verifyLedger.ts';
@@ -51,8 +51,7 @@ export class IngestionWorker {
 
   async handle(job: IngestJob, context: IngestJobContext): Promise<void> {
     const { tasks, log } = this.#deps;
-    const existing = await tasks.get(job.taskId);
-    if (!existing || isTerminal(existing.status)) return;
+    // Null when the task is finished (or gone): a job that runs again after the end does nothing.
     const task = await tasks.startAttempt(job.taskId);
     if (!task) return;
     const started = Date.now();

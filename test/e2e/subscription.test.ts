@@ -3,15 +3,14 @@ import { test } from 'node:test';
 import { createClient } from 'graphql-ws';
 import { asTask, uploadViaGraphql } from '../support/client.ts';
 import { sampleSalesCsv } from '../support/sampleSales.ts';
-import { startTestApp } from '../support/testApp.ts';
+import { startTestApp, type TestApp } from '../support/testApp.ts';
+
+const subscriptionClient = (app: TestApp) =>
+  createClient({ url: `${app.baseUrl.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true });
 
 test('ingestionTaskUpdated streams every state of a task over graphql-ws, ending at the terminal one', async () => {
   const app = await startTestApp({ worker: false });
-  const client = createClient({
-    url: `${app.baseUrl.replace('http', 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    lazy: true,
-  });
+  const client = subscriptionClient(app);
   try {
     const upload = await uploadViaGraphql(app.baseUrl, {
       dataSourceName: 'live',
@@ -43,11 +42,7 @@ test('ingestionTaskUpdated streams every state of a task over graphql-ws, ending
 
 test('subscribing to an unknown task answers an error, not silence', async () => {
   const app = await startTestApp({ worker: false });
-  const client = createClient({
-    url: `${app.baseUrl.replace('http', 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    lazy: true,
-  });
+  const client = subscriptionClient(app);
   try {
     const subscription = client.iterate({
       query: 'subscription { ingestionTaskUpdated(taskId: "nope") { status } }',
