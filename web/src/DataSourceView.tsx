@@ -2,6 +2,7 @@ import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'reac
 import { ApiError, gql } from './api.ts';
 import { DailyChart, type Point } from './Chart.tsx';
 import { formatCount, formatTime } from './format.ts';
+import { ProblemMessage } from './ProblemMessage.tsx';
 import { Link, navigate } from './router.tsx';
 
 interface Overview {
@@ -88,11 +89,7 @@ export function DataSourceView({ name }: { name: string }) {
           </button>
         </div>
       </form>
-      {error ? (
-        <p className="problem" role="alert">
-          <code className="code">{error.code}</code> {error.message}
-        </p>
-      ) : null}
+      {error ? <ProblemMessage problem={error} /> : null}
       {overview && !schema ? (
         <p className="muted">
           No data source is called “{name}” yet: its first successful upload creates it. <Link href="/">Upload</Link>
@@ -155,9 +152,7 @@ export function DataSourceView({ name }: { name: string }) {
             </div>
           </div>
           {seriesError ? (
-            <p className="problem" role="alert">
-              <code className="code">{seriesError.code}</code> {seriesError.message}
-            </p>
+            <ProblemMessage problem={seriesError} />
           ) : series ? (
             <DailyChart points={series} metric={metric} />
           ) : (

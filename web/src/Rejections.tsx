@@ -1,6 +1,8 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import { ApiError, gql, type Rejection } from './api.ts';
 import { formatCount } from './format.ts';
+import { Pager } from './Pager.tsx';
+import { ProblemMessage } from './ProblemMessage.tsx';
 
 const PAGE = 50;
 
@@ -77,11 +79,7 @@ export function Rejections({ taskId, rowsRejected }: { taskId: string; rowsRejec
           Download all as CSV
         </a>
       </div>
-      {error ? (
-        <p className="problem" role="alert">
-          <code className="code">{error.code}</code> {error.message}
-        </p>
-      ) : null}
+      {error ? <ProblemMessage problem={error} /> : null}
       {rows && rows.length === 0 && page === 1 ? <p className="muted">No rows were rejected.</p> : null}
       {rows && rows.length > 0 ? (
         <div className="table-scroll">
@@ -117,28 +115,19 @@ export function Rejections({ taskId, rowsRejected }: { taskId: string; rowsRejec
         </div>
       ) : null}
       {rows && (page > 1 || hasNext) ? (
-        <nav className="pager" aria-label="Rejected rows pages">
-          <button
-            type="button"
-            className="button secondary small"
-            disabled={page === 1}
-            onClick={() => setCursors((c) => c.slice(0, -1))}
-          >
-            Previous page
-          </button>
-          <span className="muted">Page {page}</span>
-          <button
-            type="button"
-            className="button secondary small"
-            disabled={!hasNext}
-            onClick={() => {
-              const last = rows[rows.length - 1];
-              if (last) setCursors((c) => [...c, last.line]);
-            }}
-          >
-            Next page
-          </button>
-        </nav>
+        <Pager
+          label="Rejected rows pages"
+          page={page}
+          hasPrevious={page > 1}
+          hasNext={hasNext}
+          previousText="Previous page"
+          nextText="Next page"
+          onPrevious={() => setCursors((c) => c.slice(0, -1))}
+          onNext={() => {
+            const last = rows[rows.length - 1];
+            if (last) setCursors((c) => [...c, last.line]);
+          }}
+        />
       ) : null}
     </section>
   );

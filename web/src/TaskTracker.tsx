@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { ApiError, cancelTask, type Status, type Task, TERMINAL } from './api.ts';
 import { formatBytes, formatCount, formatDuration, formatTime, statusWord } from './format.ts';
 import { useLiveTask, useNow } from './live.ts';
+import { ProblemMessage } from './ProblemMessage.tsx';
 import { Rejections } from './Rejections.tsx';
 import { Link } from './router.tsx';
 
@@ -53,13 +54,7 @@ export function TaskTracker(props: { taskId: string; initial?: Task; compact?: b
   const [cancelling, setCancelling] = useState(false);
 
   if (!task) {
-    return error ? (
-      <p className="problem" role="alert">
-        <code className="code">{error.code}</code> {error.message}
-      </p>
-    ) : (
-      <p className="muted">Loading the task…</p>
-    );
+    return error ? <ProblemMessage problem={error} /> : <p className="muted">Loading the task…</p>;
   }
 
   const cancel = async () => {
@@ -103,11 +98,7 @@ export function TaskTracker(props: { taskId: string; initial?: Task; compact?: b
           uploaded {formatTime(task.createdAt)} · attempt {task.attempt} · id <code>{task.taskId}</code>
         </p>
       ) : null}
-      {cancelError ? (
-        <p className="problem" role="alert">
-          <code className="code">{cancelError.code}</code> {cancelError.message}
-        </p>
-      ) : null}
+      {cancelError ? <ProblemMessage problem={cancelError} /> : null}
 
       <Timeline task={task} now={now} />
       <ValidationProgress task={task} />

@@ -1,6 +1,8 @@
 import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
 import { ApiError, cancelTask, gql, STATUSES, type Status, TASK_FIELDS, type Task, TERMINAL } from './api.ts';
 import { formatBytes, formatCount, formatTime, statusWord } from './format.ts';
+import { Pager } from './Pager.tsx';
+import { ProblemMessage } from './ProblemMessage.tsx';
 import { Link, navigate } from './router.tsx';
 
 const PAGE = 20;
@@ -112,11 +114,7 @@ export function TasksList({ query }: { query: URLSearchParams }) {
           </button>
         </div>
       </form>
-      {error || actionError ? (
-        <p className="problem" role="alert">
-          <code className="code">{(error ?? actionError)?.code}</code> {(error ?? actionError)?.message}
-        </p>
-      ) : null}
+      {error || actionError ? <ProblemMessage problem={(error ?? actionError) as NonNullable<typeof error>} /> : null}
       {page && page.nodes.length === 0 ? (
         <p className="muted">
           No tasks{status || source ? ' match these filters' : ' yet'}. <Link href="/">Upload a file</Link>.
@@ -179,25 +177,16 @@ export function TasksList({ query }: { query: URLSearchParams }) {
         </div>
       ) : null}
       {page && (cursors.length > 1 || page.pageInfo.hasNextPage) ? (
-        <nav className="pager" aria-label="Task pages">
-          <button
-            type="button"
-            className="button secondary small"
-            disabled={cursors.length === 1}
-            onClick={() => setCursors((c) => c.slice(0, -1))}
-          >
-            Newer
-          </button>
-          <span className="muted">Page {cursors.length}</span>
-          <button
-            type="button"
-            className="button secondary small"
-            disabled={!page.pageInfo.hasNextPage}
-            onClick={() => setCursors((c) => [...c, page.pageInfo.endCursor])}
-          >
-            Older
-          </button>
-        </nav>
+        <Pager
+          label="Task pages"
+          page={cursors.length}
+          hasPrevious={cursors.length > 1}
+          hasNext={page.pageInfo.hasNextPage}
+          previousText="Newer"
+          nextText="Older"
+          onPrevious={() => setCursors((c) => c.slice(0, -1))}
+          onNext={() => setCursors((c) => [...c, page.pageInfo.endCursor])}
+        />
       ) : null}
     </section>
   );

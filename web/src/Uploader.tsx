@@ -1,6 +1,7 @@
 import { type DragEvent, type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, type Task, uploadLimits } from './api.ts';
 import { formatBytes, formatDuration } from './format.ts';
+import { ProblemMessage } from './ProblemMessage.tsx';
 import { TaskTracker } from './TaskTracker.tsx';
 import { checkFile, dataSourceProblem, type FileCheck, type Progress, UploadAborted, uploadFile } from './upload.ts';
 
@@ -296,11 +297,7 @@ function QueueItem(props: { item: Item; onCancel: (item: Item) => void; onRemove
           ) : null}
         </span>
       </div>
-      {refused && item.phase === 'staged' ? (
-        <p className="problem" role="alert">
-          <code className="code">{refused.code}</code> {refused.message}
-        </p>
-      ) : null}
+      {refused && item.phase === 'staged' ? <ProblemMessage problem={refused} /> : null}
       {item.phase === 'uploading' || item.phase === 'queued' ? <UploadProgress item={item} /> : null}
       {item.phase === 'cancelled' ? (
         <p className="notice" role="status">
