@@ -1,6 +1,9 @@
+import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildServer } from './api/buildServer.ts';
+import { OriginPolicy } from './api/security/OriginPolicy.ts';
 import { closeServices, createServices } from './app/createServices.ts';
+import type { Services } from './app/Services.ts';
 import { startWorker } from './app/startWorker.ts';
 import { ConfigError, readConfig } from './config/config.ts';
 
@@ -21,6 +24,7 @@ async function main(): Promise<void> {
   const stopWorker = config.role === 'api' ? () => {} : await startWorker(services);
   const server = config.role === 'worker' ? undefined : await buildServer(services);
   if (server) await server.listen({ port: config.port, host: config.host });
+  if (server && services.bootstrapKey) logSignInLink(services, server);
   log.info(
     {
       role: config.role,
@@ -43,6 +47,23 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** Said once, at the start that created the first key: how to sign in with it. */
+function logSignInLink(services: Services, server: FastifyInstance): void {
+  const { bootstrapKey, config, log } = services;
+  if (!bootstrapKey) return;
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const origin = new OriginPolicy({ publicUrl: config.security.publicUrl, listenHost: config.host }).publicOrigin(port);
+  if (bootstrapKey.file === null) {
+    log.info({ signIn: `${origin}/sign-in` }, 'created the server-admin key from ADMIN_API_KEY; sign in with it');
+    return;
+  }
+  log.info(
+    { signIn: `${origin}/sign-in#key=${bootstrapKey.secret}`, keyFile: bootstrapKey.file },
+    'created the server-admin key (workspace "default"); open the sign-in link, or read the key from the file',
+  );
 }
 
 await main();

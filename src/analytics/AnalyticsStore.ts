@@ -5,7 +5,8 @@ import type { IngestMode } from '../tasks/IngestionTask.ts';
 export const LINEAGE_COLUMN = '__task_id';
 
 export interface LoadRequest {
-  dataSourceName: string;
+  /** The data source's store-side name (DuckDB table, Druid datasource): see `storeNameOf`. */
+  storeName: string;
   schema: DataSourceSchema;
   taskId: string;
   /** 1 on the first attempt of the task, then 2, 3, … (a retried job is a new attempt). */
@@ -52,10 +53,10 @@ export interface AnalyticsStore {
   /** Loads a task's rows; running it again for the same task replaces that task's rows (safe to retry). */
   load(request: LoadRequest): Promise<void>;
   /** Row count and metric sums of one task's rows, read back from the store by the lineage column. */
-  totalsForTask(dataSourceName: string, schema: DataSourceSchema, taskId: string): Promise<LoadedTotals>;
-  summary(dataSourceName: string, schema: DataSourceSchema): Promise<DataSourceSummary | null>;
+  totalsForTask(storeName: string, schema: DataSourceSchema, taskId: string): Promise<LoadedTotals>;
+  summary(storeName: string, schema: DataSourceSchema): Promise<DataSourceSummary | null>;
   /** The daily (UTC) sum of one metric, oldest day first; empty when the data source has no rows. */
-  dailySums(dataSourceName: string, metric: string): Promise<{ day: Date; value: number }[]>;
+  dailySums(storeName: string, metric: string): Promise<{ day: Date; value: number }[]>;
   check(): Promise<void>;
   close(): Promise<void>;
 }

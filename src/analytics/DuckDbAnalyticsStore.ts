@@ -37,7 +37,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
 
   load(request: LoadRequest): Promise<void> {
     const { schema, taskId } = request;
-    const table = quote(request.dataSourceName);
+    const table = quote(request.storeName);
     const columns = columnTypes(schema);
     const definition = columns.map(([name, type]) => `${quote(name)} ${type}`).join(', ');
     const jsonColumns = columns.map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`).join(', ');
@@ -65,13 +65,13 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     });
   }
 
-  totalsForTask(dataSourceName: string, schema: DataSourceSchema, taskId: string): Promise<LoadedTotals> {
+  totalsForTask(storeName: string, schema: DataSourceSchema, taskId: string): Promise<LoadedTotals> {
     return this.#exclusive(async () => {
-      if (!(await this.#tableExists(dataSourceName))) return { rowCount: 0, metricSums: {} };
+      if (!(await this.#tableExists(storeName))) return { rowCount: 0, metricSums: {} };
       const sums = schema.metrics.map((m, i) => `coalesce(sum(${quote(m.name)}), 0)::DOUBLE AS m${i}`);
       const reader = await this.#connection.runAndReadAll(
         `SELECT count(*)::DOUBLE AS row_count${sums.map((s) => `, ${s}`).join('')}
-         FROM ${quote(dataSourceName)} WHERE ${quote(LINEAGE_COLUMN)} = $1`,
+         FROM ${quote(storeName)} WHERE ${quote(LINEAGE_COLUMN)} = $1`,
         [taskId],
       );
       const row = reader.getRowObjects()[0] ?? {};
@@ -82,14 +82,14 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     });
   }
 
-  summary(dataSourceName: string, schema: DataSourceSchema): Promise<DataSourceSummary | null> {
+  summary(storeName: string, schema: DataSourceSchema): Promise<DataSourceSummary | null> {
     return this.#exclusive(async () => {
-      if (!(await this.#tableExists(dataSourceName))) return null;
+      if (!(await this.#tableExists(storeName))) return null;
       const sums = schema.metrics.map((m, i) => `, coalesce(sum(${quote(m.name)}), 0)::DOUBLE AS m${i}`).join('');
       const reader = await this.#connection.runAndReadAll(
         `SELECT count(*)::DOUBLE AS row_count, epoch_ms(min(__time))::DOUBLE AS min_time,
            epoch_ms(max(__time))::DOUBLE AS max_time${sums}
-         FROM ${quote(dataSourceName)}`,
+         FROM ${quote(storeName)}`,
       );
       const row = reader.getRowObjects()[0] ?? {};
       return {
@@ -101,12 +101,12 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     });
   }
 
-  dailySums(dataSourceName: string, metric: string): Promise<{ day: Date; value: number }[]> {
+  dailySums(storeName: string, metric: string): Promise<{ day: Date; value: number }[]> {
     return this.#exclusive(async () => {
-      if (!(await this.#tableExists(dataSourceName))) return [];
+      if (!(await this.#tableExists(storeName))) return [];
       const reader = await this.#connection.runAndReadAll(
         `SELECT epoch_ms(date_trunc('day', __time))::DOUBLE AS day, coalesce(sum(${quote(metric)}), 0)::DOUBLE AS value
-         FROM ${quote(dataSourceName)} GROUP BY 1 ORDER BY 1`,
+         FROM ${quote(storeName)} GROUP BY 1 ORDER BY 1`,
       );
       return reader.getRowObjects().map((row) => ({ day: new Date(Number(row.day)), value: Number(row.value) }));
     });

@@ -1,48 +1,108 @@
+import fastifyCookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Services } from '../app/Services.ts';
-import { AppError } from '../errors/AppError.ts';
+import type { Access } from '../auth/access.ts';
+import { registerErrorHandler } from './errorHandler.ts';
+import { assertAccessRulesCoverSchema, withAccessRules } from './graphql/accessRules.ts';
+import type { GraphqlLimits } from './graphql/executeGraphql.ts';
 import { graphqlRoutes } from './graphql/graphqlRoutes.ts';
 import { createResolvers } from './graphql/resolvers.ts';
 import { attachSubscriptionServer } from './graphql/subscriptionServer.ts';
 import { typeDefs } from './graphql/typeDefs.ts';
 import { healthRoutes } from './healthRoutes.ts';
-import { sendProblem } from './problem.ts';
 import { restRoutes } from './rest/restRoutes.ts';
+import { registerBodyDeadline } from './security/bodyDeadline.ts';
+import { OriginPolicy } from './security/OriginPolicy.ts';
+import { registerRequestGuard } from './security/requestGuard.ts';
+import { sessionRoutes } from './sessionRoutes.ts';
 import { webRoutes } from './webRoutes.ts';
+
+export interface RouteAccess {
+  method: string;
+  url: string;
+  access: Access | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with its access rule (for the authorization matrix test). */
+    routeAccess(): RouteAccess[];
+  }
+}
 
 /** Builds the HTTP API (REST, GraphQL, subscriptions, health) without starting it; tests drive it directly. */
 export async function buildServer(services: Services): Promise<FastifyInstance> {
+  const { config } = services;
   const app = Fastify({
     loggerInstance: services.log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // Uploads may take hours: they are ended by their own idle timeout and minimum rate (src/upload/uploadPace.ts),
+    // other bodies by registerBodyDeadline.
     requestTimeout: 0,
     forceCloseConnections: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
   });
+  const routes: RouteOptions[] = [];
+  app.addHook('onRoute', (route) => {
+    routes.push(route);
+  });
+  app.decorate('routeAccess', () =>
+    routes.flatMap((route) =>
+      (Array.isArray(route.method) ? route.method : [route.method]).map((method) => ({
+        method,
+        url: route.url,
+        access: route.config?.access,
+      })),
+    ),
+  );
+  app.addHook('onReady', async () => {
+    const unruled = app.routeAccess().filter((route) => route.access === undefined);
+    if (unruled.length > 0) {
+      throw new Error(`routes without an access rule: ${unruled.map((r) => `${r.method} ${r.url}`).join(', ')}`);
+    }
+  });
+
+  const secure = config.security.publicUrl?.protocol === 'https:';
+  const policy = new OriginPolicy({ publicUrl: config.security.publicUrl, listenHost: config.host });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: secure ? { maxAge: 31_536_000 } : false,
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+  });
+  await app.register(fastifyCookie);
   await app.register(multipart, {
     throwFileSizeLimit: true,
     limits: {
       // One byte more than allowed, so the upload's own byte count sees the excess and answers FILE_TOO_LARGE.
-      fileSize: services.config.maxUploadBytes + 1,
-      files: 1,
+      fileSize: config.maxUploadBytes + 1,
+      files: 2,
       fields: 10,
       fieldSize: 1024 * 1024,
       parts: 12,
       headerPairs: 100,
     },
   });
-
-  app.setErrorHandler((error, request, reply) => {
-    if (error instanceof AppError) return sendProblem(reply, error, request.url);
-    const { code, statusCode, message } = error as Error & { code?: string; statusCode?: number };
-    if (code === 'FST_REQ_FILE_TOO_LARGE') return sendProblem(reply, new AppError('FILE_TOO_LARGE'), request.url);
-    if (code?.startsWith('FST_') || (statusCode !== undefined && statusCode >= 400 && statusCode < 500)) {
-      return sendProblem(reply, new AppError('INVALID_REQUEST', message), request.url);
-    }
-    request.log.error({ err: error }, 'request failed');
-    return sendProblem(reply, new AppError('INTERNAL'), request.url);
-  });
+  registerErrorHandler(app);
+  registerRequestGuard(app, { authenticator: services.authenticator, policy, secureCookies: secure });
+  registerBodyDeadline(app);
   app.setNotFoundHandler((request, reply) =>
     reply
       .code(404)
@@ -52,15 +112,18 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
         title: 'Not Found',
         status: 404,
         code: 'NOT_FOUND',
-        detail: `No route ${request.method} ${request.url}`,
+        detail: `No route ${request.method} ${request.url.slice(0, 200)}`,
       }),
   );
 
-  const schema = makeExecutableSchema({ typeDefs, resolvers: createResolvers(services) });
+  const schema = makeExecutableSchema({ typeDefs, resolvers: withAccessRules(createResolvers(services)) });
+  assertAccessRulesCoverSchema(schema);
+  const limits: GraphqlLimits = { maxCost: config.security.maxQueryCost, introspection: !config.security.production };
   await app.register(healthRoutes, { services });
+  await app.register(sessionRoutes, { services });
   await app.register(restRoutes, { services });
-  await app.register(graphqlRoutes, { schema });
-  await app.register(webRoutes, { webRoot: services.config.webRoot });
-  attachSubscriptionServer(app, schema);
+  await app.register(graphqlRoutes, { schema, limits, log: services.log });
+  await app.register(webRoutes, { webRoot: config.webRoot });
+  attachSubscriptionServer(app, { schema, limits, authenticator: services.authenticator, policy, log: services.log });
   return app;
 }

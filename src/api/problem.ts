@@ -1,8 +1,8 @@
 import type { FastifyReply } from 'fastify';
-import type { AppError } from '../errors/AppError.ts';
+import type { ClientError } from '../errors/AppError.ts';
 
-/** Sends an error as RFC 9457 problem+json, carrying the catalogue code. */
-export function sendProblem(reply: FastifyReply, error: AppError, instance?: string): FastifyReply {
+/** Sends an error as RFC 9457 problem+json, carrying the catalogue code (and an error id for server errors). */
+export function sendProblem(reply: FastifyReply, error: ClientError, instance?: string): FastifyReply {
   return reply
     .code(error.status)
     .type('application/problem+json')
@@ -12,6 +12,7 @@ export function sendProblem(reply: FastifyReply, error: AppError, instance?: str
       status: error.status,
       code: error.code,
       ...(error.details ? { detail: error.details } : {}),
-      ...(instance ? { instance } : {}),
+      ...(error.errorId ? { errorId: error.errorId } : {}),
+      ...(instance ? { instance: instance.slice(0, 300) } : {}),
     });
 }

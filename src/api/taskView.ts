@@ -21,6 +21,7 @@ export function taskView(task: IngestionTask) {
       : null,
     errorCode: task.errorCode,
     errorMessage: task.errorMessage,
+    errorId: task.errorId,
     format: task.format,
     mode: task.mode,
     attempt: task.attempt,

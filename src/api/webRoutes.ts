@@ -8,6 +8,10 @@ import type { FastifyInstance } from 'fastify';
  * so client-side routes survive a reload. Without a build, `/` says how to make one.
  */
 export async function webRoutes(app: FastifyInstance, options: { webRoot: string }): Promise<void> {
+  // The web app's files are open to everyone (it signs in through /sign-in); its data comes from the guarded API.
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, access: 'PUBLIC' };
+  });
   const root = path.resolve(options.webRoot);
   if (!existsSync(path.join(root, 'index.html'))) {
     app.get('/', async (_request, reply) =>

@@ -3,13 +3,21 @@ import type { Logger } from 'pino';
 import type { AnalyticsStore } from '../analytics/AnalyticsStore.ts';
 import { DuckDbAnalyticsStore } from '../analytics/DuckDbAnalyticsStore.ts';
 import { DruidAnalyticsStore } from '../analytics/druid/DruidAnalyticsStore.ts';
+import { AuditLog } from '../audit/AuditLog.ts';
+import { ApiKeyStore } from '../auth/ApiKeyStore.ts';
+import { Authenticator } from '../auth/Authenticator.ts';
+import { bootstrapAdminKey } from '../auth/bootstrapAdminKey.ts';
+import { OidcVerifier } from '../auth/OidcVerifier.ts';
+import { SessionStore } from '../auth/SessionStore.ts';
 import type { Config } from '../config/config.ts';
+import { DataSourceStore } from '../datasources/DataSourceStore.ts';
 import { openDatabase } from '../db/openDatabase.ts';
 import { JobQueue } from '../jobs/JobQueue.ts';
 import { openObjectStore } from '../storage/openObjectStore.ts';
 import { TaskStore } from '../tasks/TaskStore.ts';
 import { TaskUpdates } from '../tasks/TaskUpdates.ts';
 import { UploadService } from '../upload/UploadService.ts';
+import { WorkspaceStore } from '../workspaces/WorkspaceStore.ts';
 import type { Services } from './Services.ts';
 
 /** Opens every store the configuration names (embedded defaults otherwise) and wires the services. */
@@ -24,6 +32,24 @@ export async function createServices(
   const chosenAnalytics = await openAnalyticsStore(config);
   const analytics = options.wrapAnalytics ? options.wrapAnalytics(chosenAnalytics) : chosenAnalytics;
   const tasks = new TaskStore(db);
+  const dataSources = new DataSourceStore(db);
+  const workspaces = new WorkspaceStore(db);
+  const keys = new ApiKeyStore(db);
+  const sessions = new SessionStore(db, { ttlHours: config.security.sessionTtlHours });
+  const audit = new AuditLog(db);
+  const authenticator = new Authenticator({
+    keys,
+    sessions,
+    workspaces,
+    audit,
+    oidc: config.security.oidc ? new OidcVerifier(config.security.oidc) : undefined,
+    failuresPerMinute: config.security.authFailuresPerMinute,
+    log,
+  });
+  const bootstrapKey =
+    config.role === 'worker'
+      ? null
+      : await bootstrapAdminKey({ db, keys, audit, dataDir: config.dataDir, adminApiKey: config.security.adminApiKey });
   const jobs = await JobQueue.start(db, {
     supervise: config.role !== 'api',
     retryLimit: config.jobRetryLimit,
@@ -31,8 +57,36 @@ export async function createServices(
   });
   const taskUpdates = new TaskUpdates(db, tasks);
   await taskUpdates.start();
-  const uploads = new UploadService({ db, tasks, jobs, objects, maxUploadBytes: config.maxUploadBytes });
-  return { config, log, db, tasks, taskUpdates, jobs, objects, analytics, uploads };
+  const uploads = new UploadService({
+    db,
+    tasks,
+    dataSources,
+    jobs,
+    objects,
+    audit,
+    maxUploadBytes: config.maxUploadBytes,
+    maxConcurrentUploads: config.security.maxConcurrentUploads,
+    idleTimeoutMs: config.security.uploadIdleTimeoutSeconds * 1000,
+    minBytesPerSecond: config.security.uploadMinBytesPerSecond,
+  });
+  return {
+    config,
+    log,
+    db,
+    tasks,
+    dataSources,
+    taskUpdates,
+    jobs,
+    objects,
+    analytics,
+    uploads,
+    workspaces,
+    keys,
+    sessions,
+    audit,
+    authenticator,
+    bootstrapKey,
+  };
 }
 
 /** Stops everything in order; a step that fails does not keep the later ones from running. */

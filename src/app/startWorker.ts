@@ -6,14 +6,17 @@ const STALE_UPLOAD_SECONDS = 15 * 60;
 
 /** The worker role: runs ingestion jobs, and fails uploads abandoned by a dead API process. */
 export async function startWorker(services: Services): Promise<() => void> {
-  const { config, tasks, objects, analytics, jobs, log } = services;
+  const { config, tasks, dataSources, objects, analytics, jobs, log } = services;
   const worker = new IngestionWorker({
     tasks,
+    dataSources,
     objects,
     analytics,
     workDir: workDirOf(config),
     maxRejectedRatio: config.maxRejectedRatio,
     maxDecompressedBytes: config.maxDecompressedBytes,
+    maxCompressionRatio: config.security.maxCompressionRatio,
+    maxColumns: config.security.maxColumns,
     log,
   });
   await jobs.workIngest(config.workerConcurrency, (job, context) => worker.handle(job, context));

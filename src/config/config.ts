@@ -24,6 +24,40 @@ export interface Config {
   logLevel: string;
   /** The built web app served at `/`. */
   webRoot: string;
+  /** Identity, sessions and the defences against hostile clients. */
+  security: SecurityConfig;
+}
+
+export interface SecurityConfig {
+  /** The address browsers use (https → Secure cookies); Host and Origin are checked against it and the listen address. */
+  publicUrl: URL | undefined;
+  /** The first (server-admin) key's secret, instead of a generated one. */
+  adminApiKey: string | undefined;
+  oidc: OidcConfig | undefined;
+  sessionTtlHours: number;
+  /** An upload that sends no byte for this long, or fewer than minBytesPerSecond over such a window, is ended. */
+  uploadIdleTimeoutSeconds: number;
+  uploadMinBytesPerSecond: number;
+  /** Uploads in progress at once per workspace. */
+  maxConcurrentUploads: number;
+  maxColumns: number;
+  /** A gzip upload may expand at most this many times (checked once 1 MiB is decompressed). */
+  maxCompressionRatio: number;
+  /** The GraphQL cost limit; each rejected row returned costs at least 1, so it also caps rejections per response. */
+  maxQueryCost: number;
+  /** Failed authentications per address and minute before further attempts get 429. */
+  authFailuresPerMinute: number;
+  /** NODE_ENV=production: no GraphQL introspection. */
+  production: boolean;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  audience: string;
+  /** The JWKS; when unset, read from the issuer's discovery document. */
+  jwksUrl: string | undefined;
+  workspaceClaim: string;
+  roleClaim: string;
 }
 
 export interface S3Config {
@@ -80,10 +114,11 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
       throw new ConfigError('DRUID_URL needs S3_BUCKET (and the other S3_* settings): Druid reads the files from S3');
     }
   }
+  const host = optional(env, 'HOST') ?? '127.0.0.1';
   return {
     role: oneOf(env, 'ROLE', ['all', 'api', 'worker'], 'all'),
     port: integer(env, 'PORT', 8080, 0, 65535),
-    host: optional(env, 'HOST') ?? '127.0.0.1',
+    host,
     dataDir: path.resolve(optional(env, 'DATA_DIR') ?? './data'),
     databaseUrl,
     s3:
@@ -113,6 +148,65 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     jobRetryDelaySeconds: integer(env, 'JOB_RETRY_DELAY_SECONDS', 2, 1, 3600),
     webRoot: path.resolve(optional(env, 'WEB_ROOT') ?? new URL('../../web/dist', import.meta.url).pathname),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    security: readSecurityConfig(env, host),
+  };
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function readSecurityConfig(env: NodeJS.ProcessEnv, host: string): SecurityConfig {
+  let publicUrl: URL | undefined;
+  if (optional(env, 'PUBLIC_URL') !== undefined) {
+    publicUrl = parseUrl(env, 'PUBLIC_URL');
+    if (publicUrl.protocol !== 'http:' && publicUrl.protocol !== 'https:') {
+      throw new ConfigError(`PUBLIC_URL must be an http:// or https:// URL, got protocol "${publicUrl.protocol}"`);
+    }
+    if (publicUrl.pathname !== '/' || publicUrl.search !== '' || publicUrl.username !== '') {
+      throw new ConfigError('PUBLIC_URL must be an origin only, such as https://tributary.example.com');
+    }
+  } else if (!isLoopbackHost(host)) {
+    throw new ConfigError(
+      `PUBLIC_URL is required when HOST (${host}) is not a loopback address: Host and Origin headers are checked against it`,
+    );
+  }
+  const adminApiKey = optional(env, 'ADMIN_API_KEY');
+  if (adminApiKey !== undefined && !/^trb_[A-Za-z0-9]{32,200}$/.test(adminApiKey)) {
+    throw new ConfigError('ADMIN_API_KEY must be "trb_" followed by at least 32 letters and digits');
+  }
+  const issuer = optional(env, 'OIDC_ISSUER');
+  const audience = optional(env, 'OIDC_AUDIENCE');
+  if ((issuer === undefined) !== (audience === undefined)) {
+    throw new ConfigError('OIDC_ISSUER and OIDC_AUDIENCE must be set together');
+  }
+  const jwksUrl = optional(env, 'OIDC_JWKS_URL');
+  if (jwksUrl !== undefined) parseUrl(env, 'OIDC_JWKS_URL');
+  if (issuer !== undefined) parseUrl(env, 'OIDC_ISSUER');
+  return {
+    publicUrl,
+    adminApiKey,
+    oidc:
+      issuer === undefined || audience === undefined
+        ? undefined
+        : {
+            issuer,
+            audience,
+            jwksUrl,
+            workspaceClaim: optional(env, 'OIDC_WORKSPACE_CLAIM') ?? 'tributary_workspace',
+            roleClaim: optional(env, 'OIDC_ROLE_CLAIM') ?? 'tributary_role',
+          },
+    sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 90),
+    uploadIdleTimeoutSeconds: integer(env, 'UPLOAD_IDLE_TIMEOUT_SECONDS', 60, 1, 3600),
+    uploadMinBytesPerSecond: integer(env, 'UPLOAD_MIN_BYTES_PER_SECOND', 1024, 0, 1024 ** 3),
+    maxConcurrentUploads: integer(env, 'MAX_CONCURRENT_UPLOADS', 4, 1, 1000),
+    maxColumns: integer(env, 'MAX_COLUMNS', 500, 1, 10_000),
+    maxCompressionRatio: integer(env, 'MAX_COMPRESSION_RATIO', 100, 2, 100_000),
+    maxQueryCost: integer(env, 'MAX_QUERY_COST', 10_000, 100, 1_000_000),
+    authFailuresPerMinute: integer(env, 'AUTH_FAILURES_PER_MINUTE', 10, 1, 1_000_000),
+    production: optional(env, 'NODE_ENV') === 'production',
   };
 }
 

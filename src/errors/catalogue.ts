@@ -63,13 +63,60 @@ export const errorCatalogue = {
   },
   DRUID_TASK_FAILED: {
     status: 500,
-    message: 'The Druid ingestion task failed. Its own error message follows.',
+    message: "The Druid ingestion task failed. Druid's own error is in the server log under the error id.",
   },
   INTERNAL: { status: 500, message: 'An internal error occurred. The error has been logged.' },
   INVALID_HEADER: {
     status: 422,
     message:
       'The header row is invalid: every column needs a unique, non-empty name, and __time, __task_id and __row_count are reserved.',
+  },
+  UNAUTHENTICATED: {
+    status: 401,
+    message: 'Sign in: send "Authorization: Bearer <API key or token>", or open a session at /sign-in.',
+  },
+  FORBIDDEN: { status: 403, message: 'Your role does not allow this operation. Ask an admin of your workspace.' },
+  TOO_MANY_REQUESTS: {
+    status: 429,
+    message: 'Too many failed sign-in attempts or requests from your address. Wait and try again.',
+  },
+  TOO_MANY_UPLOADS: {
+    status: 429,
+    message: 'Your workspace already has the most uploads in progress that it may. Wait for one to finish.',
+  },
+  TOO_MANY_COLUMNS: {
+    status: 422,
+    message: 'The file has more columns than allowed. Split it, or drop the columns you do not need.',
+  },
+  COMPRESSION_RATIO_TOO_HIGH: {
+    status: 413,
+    message: 'The compressed file expands far more than sales data does, so it was not read. Upload it uncompressed.',
+  },
+  TASK_CANCELLED: {
+    status: 409,
+    message: 'The task was cancelled while its file was uploading, so the file was not kept.',
+  },
+  CROSS_ORIGIN_REFUSED: {
+    status: 403,
+    message: "The request came from another site's page, or lacks the header that proves it did not.",
+  },
+  HOST_NOT_ALLOWED: {
+    status: 421,
+    message: 'The request is addressed to a host name this server does not answer for (see PUBLIC_URL).',
+  },
+  INVALID_WORKSPACE_NAME: {
+    status: 400,
+    message: 'A workspace name is 1–32 lower-case letters, digits or "-", starting with a letter.',
+  },
+  WORKSPACE_EXISTS: { status: 409, message: 'A workspace with this name already exists. Choose another name.' },
+  API_KEY_NOT_FOUND: { status: 404, message: 'Your workspace has no API key with this id.' },
+  QUERY_TOO_COMPLEX: {
+    status: 400,
+    message: 'The GraphQL query asks for too much at once. Ask for fewer items or fields, or page through them.',
+  },
+  IDENTITY_PROVIDER_UNAVAILABLE: {
+    status: 503,
+    message: 'The identity provider could not be reached to check your token. Try again shortly.',
   },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -254,7 +254,7 @@ test('robustness: NUL bytes, mixed line endings, BOM, odd numbers', () => {
   assert.ok(result.output.includes('"a\\u0000b"'));
 });
 
-test('robustness: a 1 MB field and 10,000 columns', () => {
+test('robustness: a 1 MB field and 10,000 columns (when MAX_COLUMNS allows them)', () => {
   const big = 'z'.repeat(1_000_000);
   const result = validate(`date,text\n2025-01-01,"${big}"\n2025-01-02,${big}\n`, {}, [500_000, 1_200_000]);
   assert.deepEqual(
@@ -263,9 +263,36 @@ test('robustness: a 1 MB field and 10,000 columns', () => {
   );
   const names = ['date', ...Array.from({ length: 9_999 }, (_, i) => `c${i}`)];
   const values = ['2025-01-01', ...Array.from({ length: 9_999 }, (_, i) => String(i))];
-  const wide = validate(`${names.join(',')}\n${values.join(',')}\n`, {}, [20_000, 40_000]);
+  const wide = validate(`${names.join(',')}\n${values.join(',')}\n`, { maxColumns: 10_000 }, [20_000, 40_000]);
   assert.equal(wide.summary?.schema.metrics.length, 9_999);
   assert.equal(outputRows(wide.output)[0]?.c9998, 9_998);
+});
+
+test('more columns than MAX_COLUMNS (default 500) is TOO_MANY_COLUMNS, for CSV and JSON lines', () => {
+  const header = ['date', ...Array.from({ length: 500 }, (_, i) => `c${i}`)];
+  assert.equal(validate(`${header.join(',')}\n`).error?.code, 'TOO_MANY_COLUMNS');
+  assert.equal(validate(`${header.slice(0, 500).join(',')}\n2025-01-01${',1'.repeat(499)}\n`).error, null);
+  const keys = Object.fromEntries(header.map((name) => [name, name === 'date' ? '2025-01-01' : 1]));
+  assert.equal(validate(`${JSON.stringify(keys)}\n`, { format: 'jsonl' }).error?.code, 'TOO_MANY_COLUMNS');
+});
+
+test('a column name longer than 128 characters is INVALID_HEADER', () => {
+  const result = validate(`date,${'n'.repeat(129)}\n2025-01-01,1\n`);
+  assert.equal(result.error?.code, 'INVALID_HEADER');
+  assert.match(result.error?.details ?? '', /129 characters; names are at most 128/);
+  assert.equal(validate(`date,${'n'.repeat(128)}\n2025-01-01,1\n`).error, null);
+});
+
+test('the schema sample holds a bounded number of bytes: huge rows end it early, every row is still checked', () => {
+  const huge = 'q'.repeat(4 * 1024 * 1024);
+  const rows = Array.from({ length: 6 }, (_, i) => `2025-01-0${i + 1},${huge},${i}`);
+  const validator = new RowValidator({ format: 'csv', schema: null, taskId: 't' });
+  validator.push(Buffer.from(`date,note,units\n${rows.slice(0, 2).join('\n')}\n`));
+  // Two 4 MiB rows reach the 8 MiB sample budget: the schema is inferred now, not after 1,000 rows.
+  assert.equal(validator.schema?.timestampColumn, 'date');
+  validator.push(Buffer.from(`${rows.slice(2).join('\n')}\n`));
+  validator.end();
+  assert.deepEqual([validator.rowsTotal, validator.rowsValid], [6, 6]);
 });
 
 test('a UTF-8 BOM split across chunks is still stripped', () => {

@@ -16,7 +16,14 @@ export interface RowValidatorOptions {
   taskId: string;
   /** Rows sampled to infer the schema (and, for JSON lines, the columns). Default 1000. */
   sampleRows?: number;
+  /** The sample also ends once it holds this many bytes of rows (default 8 MiB), so huge rows cannot pile up. */
+  sampleMaxBytes?: number;
+  /** More columns than this is TOO_MANY_COLUMNS. Default 500. */
+  maxColumns?: number;
 }
+
+export const DEFAULT_MAX_COLUMNS = 500;
+const DEFAULT_SAMPLE_MAX_BYTES = 8 * 1024 * 1024;
 
 /** A row held back until the schema is known. */
 interface SampledRow {
@@ -49,6 +56,8 @@ export class RowValidator {
   readonly #format: FileFormat;
   readonly #taskId: string;
   readonly #sampleRows: number;
+  readonly #sampleMaxBytes: number;
+  readonly #maxColumns: number;
   readonly #givenSchema: DataSourceSchema | null;
   readonly #tokenizer: DelimitedTokenizer | null;
   readonly #lines: LineSplitter | null;
@@ -63,6 +72,7 @@ export class RowValidator {
   #headerIndex: Map<string, number> | null = null;
   #converter: RowConverter | null = null;
   #sample: SampledRow[] | null = null;
+  #sampleBytes = 0;
   #started = false;
   #bomPrefix: Buffer | null = null;
   #ended = false;
@@ -75,6 +85,8 @@ export class RowValidator {
     this.#format = options.format;
     this.#taskId = options.taskId;
     this.#sampleRows = Math.max(1, options.sampleRows ?? 1000);
+    this.#sampleMaxBytes = options.sampleMaxBytes ?? DEFAULT_SAMPLE_MAX_BYTES;
+    this.#maxColumns = options.maxColumns ?? DEFAULT_MAX_COLUMNS;
     this.#givenSchema = options.schema;
     this.#schema = options.schema;
     this.#tokenizer = options.format === 'jsonl' ? null : new DelimitedTokenizer(options.format === 'tsv' ? '\t' : ',');
@@ -192,7 +204,7 @@ export class RowValidator {
       starts[i] = (starts[i] as number) - first;
       ends[i] = (ends[i] as number) - first;
     }
-    sample.push({
+    const sampled: SampledRow = {
       line: row.line,
       raw: row.rawText(),
       problem: row.problem,
@@ -202,8 +214,10 @@ export class RowValidator {
       ends,
       object: null,
       rejection: null,
-    });
-    if (sample.length >= this.#sampleRows) this.#startValidating();
+    };
+    sample.push(sampled);
+    this.#sampleBytes += (sampled.bytes as Buffer).length + sampled.raw.length + 8 * row.count;
+    if (sample.length >= this.#sampleRows || this.#sampleBytes >= this.#sampleMaxBytes) this.#startValidating();
   }
 
   #readHeader(row: TokenizedRow): void {
@@ -215,6 +229,9 @@ export class RowValidator {
     }
     if (row.invalidUtf8)
       throw new AppError('INVALID_HEADER', 'The header row contains bytes that are not valid UTF-8.');
+    if (row.count > this.#maxColumns) {
+      throw new AppError('TOO_MANY_COLUMNS', `the header has ${row.count} columns; the limit is ${this.#maxColumns}`);
+    }
     const header = row.fields().map((name) => name.trim());
     checkHeaderNames(header);
     this.#header = header;
@@ -290,7 +307,8 @@ export class RowValidator {
     else {
       const sample = this.#sample as SampledRow[];
       sample.push(sampled);
-      if (sample.length >= this.#sampleRows) this.#startValidating();
+      this.#sampleBytes += Math.min(rawLength, MAX_ROW_BYTES) + sampled.raw.length;
+      if (sample.length >= this.#sampleRows || this.#sampleBytes >= this.#sampleMaxBytes) this.#startValidating();
     }
   }
 
@@ -360,6 +378,12 @@ export class RowValidator {
     for (const sampled of sample) {
       if (sampled.object === null) continue;
       for (const key of Object.keys(sampled.object)) seen.add(key);
+      if (seen.size > this.#maxColumns) {
+        throw new AppError(
+          'TOO_MANY_COLUMNS',
+          `the sampled lines have more than ${this.#maxColumns} different keys; the limit is ${this.#maxColumns}`,
+        );
+      }
     }
     const keys = [...seen];
     checkHeaderNames(keys);

@@ -1,5 +1,8 @@
 import { AppError } from '../errors/AppError.ts';
 
+/** Column names longer than this are INVALID_HEADER. */
+export const MAX_COLUMN_NAME_LENGTH = 128;
+
 /** Names the loader adds to every row; a file may not use them. */
 export const RESERVED_COLUMNS = ['__time', '__task_id', '__row_count'] as const;
 
@@ -25,6 +28,12 @@ export function checkHeaderNames(names: readonly string[]): void {
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as string;
     if (name === '') throw new AppError('INVALID_HEADER', `Column ${i + 1} of the header has no name.`);
+    if (name.length > MAX_COLUMN_NAME_LENGTH) {
+      throw new AppError(
+        'INVALID_HEADER',
+        `Column ${i + 1} has a name of ${name.length} characters; names are at most ${MAX_COLUMN_NAME_LENGTH}.`,
+      );
+    }
     const key = name.toLowerCase();
     if ((RESERVED_COLUMNS as readonly string[]).includes(key)) {
       throw new AppError('INVALID_HEADER', `The column name ${JSON.stringify(name)} is reserved.`);

@@ -16,6 +16,9 @@ export type IngestMode = 'APPEND' | 'REPLACE';
 /** One uploaded file on its way to the analytics store. Field names match the GraphQL and REST contract. */
 export interface IngestionTask {
   taskId: string;
+  workspace: string;
+  /** Who uploaded it: `key:<id>` or `oidc:<subject>` (null for tasks from before workspaces). */
+  createdBy: string | null;
   dataSourceName: string;
   filename: string;
   fileSizeBytes: number;
@@ -42,6 +45,8 @@ export interface IngestionTask {
   replacedInterval: { start: Date; end: Date } | null;
   errorCode: string | null;
   errorMessage: string | null;
+  /** For server errors: the id under which the underlying error was logged. */
+  errorId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,9 +1,13 @@
 import type { SqlExecutor } from '../db/SqlDatabase.ts';
-import type { DataSourceSchema, RowRejection } from '../ingest/types.ts';
+import { AppError } from '../errors/AppError.ts';
+import type { RowRejection } from '../ingest/types.ts';
 import type { IngestionStatus, IngestionTask, IngestMode } from './IngestionTask.ts';
 
 interface TaskRow {
   id: string;
+  workspace: string;
+  created_by: string | null;
+  error_id: string | null;
   data_source_name: string;
   filename: string;
   file_size_bytes: number;
@@ -58,20 +62,43 @@ export class TaskStore {
     this.#db = db;
   }
 
-  async createPending(input: {
-    taskId: string;
-    dataSourceName: string;
-    filename: string;
-    objectKey: string;
-    mode: IngestMode;
-  }): Promise<IngestionTask> {
-    const rows = await this.#db.query<TaskRow>(
-      `INSERT INTO tasks (id, data_source_name, filename, object_key, mode, status, status_times)
-       VALUES ($1, $2, $3, $4, $5, 'PENDING', jsonb_build_object('PENDING', now()))
+  async createPending(
+    input: {
+      taskId: string;
+      workspace: string;
+      dataSourceName: string;
+      filename: string;
+      objectKey: string;
+      mode: IngestMode;
+      createdBy: string;
+    },
+    tx: SqlExecutor = this.#db,
+  ): Promise<IngestionTask> {
+    const rows = await tx.query<TaskRow>(
+      `INSERT INTO tasks (id, workspace, data_source_name, filename, object_key, mode, created_by, status, status_times)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING', jsonb_build_object('PENDING', now()))
        RETURNING *`,
-      [input.taskId, input.dataSourceName, input.filename, input.objectKey, input.mode],
+      [
+        input.taskId,
+        input.workspace,
+        input.dataSourceName,
+        input.filename,
+        input.objectKey,
+        input.mode,
+        input.createdBy,
+      ],
     );
     return toTask(single(rows));
+  }
+
+  /** Uploads of a workspace still receiving bytes (PENDING, with progress within the last `activeSeconds`). */
+  async countActiveUploads(workspace: string, activeSeconds: number, tx: SqlExecutor = this.#db): Promise<number> {
+    const rows = await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM tasks
+       WHERE workspace = $1 AND status = 'PENDING' AND updated_at > now() - make_interval(secs => $2)`,
+      [workspace, activeSeconds],
+    );
+    return rows[0]?.n ?? 0;
   }
 
   async recordUploadProgress(taskId: string, bytesReceived: number): Promise<void> {
@@ -81,19 +108,23 @@ export class TaskStore {
     );
   }
 
-  /** PENDING → UPLOADED once the bytes are durably stored; run it in the transaction that sends the job. */
+  /**
+   * PENDING → UPLOADED once the bytes are durably stored; run it in the transaction that sends the job. Null when
+   * the task is no longer PENDING (cancelled while its file arrived).
+   */
   async markUploaded(
     taskId: string,
-    file: { sizeBytes: number; sha256: string; format: string; gzip: boolean },
+    file: { sizeBytes: number; sha256: string; format: string; gzip: boolean; dataSourceName: string },
     tx: SqlExecutor = this.#db,
-  ): Promise<IngestionTask> {
+  ): Promise<IngestionTask | null> {
     const rows = await tx.query<TaskRow>(
       `UPDATE tasks SET status = 'UPLOADED', file_size_bytes = $2, sha256 = $3, format = $4, gzip = $5,
+         data_source_name = $6,
          status_times = status_times || jsonb_build_object('UPLOADED', now()), updated_at = now()
        WHERE id = $1 AND status = 'PENDING' RETURNING *`,
-      [taskId, file.sizeBytes, file.sha256, file.format, file.gzip],
+      [taskId, file.sizeBytes, file.sha256, file.format, file.gzip, file.dataSourceName],
     );
-    return toTask(single(rows));
+    return rows[0] ? toTask(rows[0]) : null;
   }
 
   /** Removes a task whose upload was refused: a refused upload leaves nothing stored. */
@@ -101,35 +132,46 @@ export class TaskStore {
     await this.#db.query(`DELETE FROM tasks WHERE id = $1 AND status = 'PENDING'`, [taskId]);
   }
 
-  async get(taskId: string): Promise<IngestionTask | null> {
+  /** A task of this workspace; another workspace's task is null, exactly like a task that does not exist. */
+  async get(workspace: string, taskId: string): Promise<IngestionTask | null> {
+    const rows = await this.#db.query<TaskRow>('SELECT * FROM tasks WHERE id = $1 AND workspace = $2', [
+      taskId,
+      workspace,
+    ]);
+    return rows[0] ? toTask(rows[0]) : null;
+  }
+
+  /** Any workspace's task: for the worker and live updates, which start from a task id already authorised. */
+  async getById(taskId: string): Promise<IngestionTask | null> {
     const rows = await this.#db.query<TaskRow>('SELECT * FROM tasks WHERE id = $1', [taskId]);
     return rows[0] ? toTask(rows[0]) : null;
   }
 
   async list(options: {
+    workspace: string;
     first: number;
     after?: string | null;
     status?: IngestionStatus | null;
     dataSourceName?: string | null;
   }): Promise<TaskPage> {
-    const conditions: string[] = [];
-    const params: unknown[] = [];
+    const params: unknown[] = [options.workspace];
+    const conditions: string[] = ['workspace = $1'];
     if (options.status) {
       params.push(options.status);
       conditions.push(`status = $${params.length}`);
     }
     if (options.dataSourceName) {
-      params.push(options.dataSourceName);
-      conditions.push(`data_source_name = $${params.length}`);
+      params.push(options.dataSourceName.toLowerCase());
+      conditions.push(`lower(data_source_name) = $${params.length}`);
     }
-    const cursor = options.after ? decodeCursor(options.after) : null;
-    if (cursor) {
+    if (options.after) {
+      const cursor = decodeTaskCursor(options.after);
       params.push(cursor.createdAt, cursor.id);
       conditions.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length})`);
     }
     params.push(options.first + 1);
     const rows = await this.#db.query<TaskRow>(
-      `SELECT * FROM tasks ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+      `SELECT * FROM tasks WHERE ${conditions.join(' AND ')}
        ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
       params,
     );
@@ -216,23 +258,32 @@ export class TaskStore {
     return rows.length === 1;
   }
 
-  /** Any active status → FAILED with a catalogue code; a finished task is left as it is. */
-  async markFailed(taskId: string, errorCode: string, errorMessage: string): Promise<boolean> {
+  /**
+   * Any active status → FAILED with a catalogue code; a finished task is left as it is. `errorId` names a server
+   * error in the logs (the client sees only the catalogue message and this id).
+   */
+  async markFailed(
+    taskId: string,
+    errorCode: string,
+    errorMessage: string,
+    errorId: string | null = null,
+  ): Promise<boolean> {
     const rows = await this.#db.query(
-      `UPDATE tasks SET status = 'FAILED', error_code = $2, error_message = $3,
+      `UPDATE tasks SET status = 'FAILED', error_code = $2, error_message = $3, error_id = $4,
          status_times = status_times || jsonb_build_object('FAILED', now()), updated_at = now()
        WHERE id = $1 AND ${ACTIVE} RETURNING id`,
-      [taskId, errorCode, errorMessage],
+      [taskId, errorCode, errorMessage, errorId],
     );
     return rows.length === 1;
   }
 
-  async cancel(taskId: string): Promise<boolean> {
+  /** An active task of this workspace → CANCELLED; false when it is finished (or not this workspace's). */
+  async cancel(workspace: string, taskId: string): Promise<boolean> {
     const rows = await this.#db.query(
       `UPDATE tasks SET status = 'CANCELLED',
          status_times = status_times || jsonb_build_object('CANCELLED', now()), updated_at = now()
-       WHERE id = $1 AND ${ACTIVE} RETURNING id`,
-      [taskId],
+       WHERE id = $1 AND workspace = $2 AND ${ACTIVE} RETURNING id`,
+      [taskId, workspace],
     );
     return rows.length === 1;
   }
@@ -292,24 +343,6 @@ export class TaskStore {
       raw: r.raw ?? '',
     }));
   }
-
-  async getSchema(dataSourceName: string): Promise<DataSourceSchema | null> {
-    const rows = await this.#db.query<{ schema: DataSourceSchema }>('SELECT schema FROM data_sources WHERE name = $1', [
-      dataSourceName,
-    ]);
-    return rows[0]?.schema ?? null;
-  }
-
-  /** Stores the schema unless another upload stored one first; returns the one in force. */
-  async saveSchemaIfAbsent(dataSourceName: string, schema: DataSourceSchema): Promise<DataSourceSchema> {
-    await this.#db.query(
-      'INSERT INTO data_sources (name, schema) VALUES ($1, $2::jsonb) ON CONFLICT (name) DO NOTHING',
-      [dataSourceName, JSON.stringify(schema)],
-    );
-    const stored = await this.getSchema(dataSourceName);
-    if (!stored) throw new Error(`schema of ${dataSourceName} vanished`);
-    return stored;
-  }
 }
 
 function single(rows: TaskRow[]): TaskRow {
@@ -321,6 +354,8 @@ function single(rows: TaskRow[]): TaskRow {
 function toTask(row: TaskRow): IngestionTask {
   return {
     taskId: row.id,
+    workspace: row.workspace,
+    createdBy: row.created_by,
     dataSourceName: row.data_source_name,
     filename: row.filename,
     fileSizeBytes: Number(row.file_size_bytes),
@@ -347,6 +382,7 @@ function toTask(row: TaskRow): IngestionTask {
         : null,
     errorCode: row.error_code,
     errorMessage: row.error_message,
+    errorId: row.error_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -357,8 +393,25 @@ export function encodeTaskCursor(task: IngestionTask): string {
   return Buffer.from(`${task.createdAt.toISOString()}|${task.taskId}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { createdAt: string; id: string } | null {
-  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt))) return null;
+/** The cursor's instant and id; a cursor this store did not make is INVALID_REQUEST, never silently ignored. */
+export function decodeTaskCursor(cursor: string): { createdAt: string; id: string } {
+  const invalid = () => new AppError('INVALID_REQUEST', '"after" is not a cursor returned by this API');
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw invalid();
+  const [createdAt, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (rest.length > 0 || !createdAt || !id || !isTaskId(id) || !ISO_INSTANT.test(createdAt)) throw invalid();
+  if (Number.isNaN(Date.parse(createdAt))) throw invalid();
   return { createdAt, id };
+}
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const TASK_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Task ids are UUIDs made by the server. */
+export function isTaskId(value: string): boolean {
+  return TASK_ID.test(value);
+}
+
+/** Refuses anything that is not a task id (NUL bytes, long strings …) before it reaches the database. */
+export function assertTaskId(value: string): void {
+  if (!isTaskId(value)) throw new AppError('INVALID_REQUEST', 'a task id is a UUID such as 0f8c5d0e-…');
 }

@@ -54,7 +54,7 @@ export class TaskUpdates {
           continue;
         }
         changed = false;
-        const task = await this.#tasks.get(taskId);
+        const task = await this.#tasks.getById(taskId);
         if (!task) return;
         const fingerprint = `${task.updatedAt.getTime()}|${task.status}|${task.rowsTotal}|${task.fileSizeBytes}`;
         if (fingerprint !== lastSeen) {

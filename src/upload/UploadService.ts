@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import type { AuditLog } from '../audit/AuditLog.ts';
+import { actorOf, type Principal, roleAtLeast } from '../auth/Principal.ts';
+import { type DataSourceStore, storeNameOf } from '../datasources/DataSourceStore.ts';
 import type { SqlDatabase } from '../db/SqlDatabase.ts';
 import { AppError } from '../errors/AppError.ts';
 import type { JobQueue } from '../jobs/JobQueue.ts';
@@ -9,20 +12,32 @@ import type { IngestionTask, IngestMode } from '../tasks/IngestionTask.ts';
 import type { TaskStore } from '../tasks/TaskStore.ts';
 import { assertDataSourceName } from './dataSourceName.ts';
 import { inspectUpload } from './inspectUpload.ts';
+import { enforceUploadPace } from './uploadPace.ts';
 
 export interface UploadInput {
+  principal: Principal;
   dataSourceName: string;
   filename: string;
   mode: IngestMode;
   file: AsyncIterable<Buffer>;
+  /**
+   * Runs once the file is stored and before the task is committed: the transport reads the rest of its request
+   * here and throws (INVALID_REQUEST) when more follows, e.g. a second file part. Nothing is kept then.
+   */
+  beforeCommit?: () => Promise<void>;
 }
 
 export interface UploadServiceDeps {
   db: SqlDatabase;
   tasks: TaskStore;
+  dataSources: DataSourceStore;
   jobs: JobQueue;
   objects: ObjectStore;
+  audit: AuditLog;
   maxUploadBytes: number;
+  maxConcurrentUploads: number;
+  idleTimeoutMs: number;
+  minBytesPerSecond: number;
 }
 
 const PROGRESS_INTERVAL_MS = 1000;
@@ -40,32 +55,87 @@ export class UploadService {
   }
 
   async receive(input: UploadInput): Promise<IngestionTask> {
+    const { principal } = input;
     assertDataSourceName(input.dataSourceName);
-    const { db, tasks, jobs, objects } = this.#deps;
+    if (input.mode === 'REPLACE' && !roleAtLeast(principal.role, 'ADMIN')) {
+      throw new AppError('FORBIDDEN', 'REPLACE deletes earlier rows, so it needs the role ADMIN; upload with APPEND');
+    }
+    const { db, tasks, dataSources, jobs, objects, audit } = this.#deps;
+    // The data source row is written only with the task's commit, so a refused upload leaves nothing behind.
+    const existing = await dataSources.get(principal.workspace, input.dataSourceName);
+    const storeName = existing?.storeName ?? storeNameOf(principal.workspace, input.dataSourceName);
     const taskId = randomUUID();
-    const objectKey = rawObjectKey(input.dataSourceName, taskId, input.filename, new Date());
-    await tasks.createPending({
-      taskId,
-      dataSourceName: input.dataSourceName,
-      filename: input.filename.slice(0, 1000),
-      objectKey,
-      mode: input.mode,
+    const objectKey = rawObjectKey(storeName, taskId, input.filename, new Date());
+    await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(7270003, hashtext($1))', [principal.workspace]);
+      const active = await tasks.countActiveUploads(principal.workspace, this.#deps.idleTimeoutMs / 1000, tx);
+      if (active >= this.#deps.maxConcurrentUploads) {
+        throw new AppError(
+          'TOO_MANY_UPLOADS',
+          `${active} uploads of this workspace are in progress; the limit is ${this.#deps.maxConcurrentUploads}`,
+          { retryAfterSeconds: 5 },
+        );
+      }
+      await tasks.createPending(
+        {
+          taskId,
+          workspace: principal.workspace,
+          dataSourceName: existing?.name ?? input.dataSourceName,
+          filename: input.filename.slice(0, 1000),
+          objectKey,
+          mode: input.mode,
+          createdBy: actorOf(principal),
+        },
+        tx,
+      );
     });
     let lastProgress = Date.now();
-    const inspection = inspectUpload(input.file, {
-      maxBytes: this.#deps.maxUploadBytes,
-      onProgress: (bytes) => {
-        if (Date.now() - lastProgress < PROGRESS_INTERVAL_MS) return;
-        lastProgress = Date.now();
-        void tasks.recordUploadProgress(taskId, bytes).catch(() => {});
+    const inspection = inspectUpload(
+      enforceUploadPace(input.file, {
+        idleTimeoutMs: this.#deps.idleTimeoutMs,
+        minBytesPerSecond: this.#deps.minBytesPerSecond,
+      }),
+      {
+        maxBytes: this.#deps.maxUploadBytes,
+        onProgress: (bytes) => {
+          if (Date.now() - lastProgress < PROGRESS_INTERVAL_MS) return;
+          lastProgress = Date.now();
+          void tasks.recordUploadProgress(taskId, bytes).catch(() => {});
+        },
       },
-    });
+    );
     try {
       await objects.put(objectKey, Readable.from(inspection.stream, { objectMode: false }));
       const file = inspection.result();
+      await input.beforeCommit?.();
       return await db.transaction(async (tx) => {
-        const task = await tasks.markUploaded(taskId, file, tx);
+        const dataSource = await dataSources.ensure(principal.workspace, input.dataSourceName, tx);
+        const task = await tasks.markUploaded(taskId, { ...file, dataSourceName: dataSource.name }, tx);
+        if (!task) throw new AppError('TASK_CANCELLED', `task ${taskId} was cancelled during its upload`);
         await jobs.sendIngest(taskId, tx);
+        const actor = actorOf(principal);
+        await audit.record(
+          {
+            workspace: principal.workspace,
+            actor,
+            action: 'upload.accepted',
+            target: taskId,
+            details: `${dataSource.name} ${input.mode}, ${file.sizeBytes} bytes, sha256 ${file.sha256}`,
+          },
+          tx,
+        );
+        if (input.mode === 'REPLACE') {
+          await audit.record(
+            {
+              workspace: principal.workspace,
+              actor,
+              action: 'datasource.replace',
+              target: dataSource.name,
+              details: `task ${taskId} replaces the days its rows cover`,
+            },
+            tx,
+          );
+        }
         return task;
       });
     } catch (error) {

@@ -55,7 +55,7 @@ export function inspectUpload(
       }
     } catch (error) {
       if (error instanceof AppError) throw error;
-      throw new AppError('UPLOAD_INTERRUPTED', `the upload stopped after ${size} bytes: ${String(error)}`, {
+      throw new AppError('UPLOAD_INTERRUPTED', `the upload stopped after ${size} bytes`, {
         cause: error,
       });
     }

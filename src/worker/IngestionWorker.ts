@@ -8,7 +8,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { AnalyticsStore } from '../analytics/AnalyticsStore.ts';
-import { AppError } from '../errors/AppError.ts';
+import type { DataSource, DataSourceStore } from '../datasources/DataSourceStore.ts';
+import { AppError, toClientError } from '../errors/AppError.ts';
 import { RowValidator } from '../ingest/RowValidator.ts';
 import type { DataSourceSchema, RowRejection, ValidationBatch, ValidationSummary } from '../ingest/types.ts';
 import type { IngestJob, IngestJobContext } from '../jobs/JobQueue.ts';
@@ -21,14 +22,20 @@ import { findLedgerDifferences } from './verifyLedger.ts';
 
 export interface IngestionWorkerDeps {
   tasks: TaskStore;
+  dataSources: DataSourceStore;
   objects: ObjectStore;
   analytics: AnalyticsStore;
   /** Scratch folder for validated files. */
   workDir: string;
   maxRejectedRatio: number;
   maxDecompressedBytes: number;
+  /** A gzip file may expand at most this many times (checked once RATIO_CHECK_AFTER_BYTES are decompressed). */
+  maxCompressionRatio: number;
+  maxColumns: number;
   log: Logger;
 }
+
+const RATIO_CHECK_AFTER_BYTES = 1024 * 1024;
 
 const PROGRESS_INTERVAL_MS = 500;
 const REJECTION_BATCH = 1000;
@@ -63,17 +70,14 @@ export class IngestionWorker {
         log.info({ taskId: task.taskId }, 'task cancelled during processing');
         return;
       }
-      if (error instanceof AppError && !isTransient(error)) {
-        await tasks.markFailed(task.taskId, error.code, messageOf(error));
-        log.info({ taskId: task.taskId, code: error.code, details: error.details }, 'task failed');
+      if ((error instanceof AppError && !isTransient(error)) || context.isLastAttempt) {
+        // The task shows the catalogue message and our own details; another system's text is logged under errorId.
+        const shown = toClientError(error, log, { taskId: task.taskId });
+        await tasks.markFailed(task.taskId, shown.code, messageOf(shown.message, shown.details), shown.errorId);
+        log.info({ taskId: task.taskId, code: shown.code, errorId: shown.errorId }, 'task failed');
         return;
       }
       log.warn({ taskId: task.taskId, err: error, retryCount: context.retryCount }, 'task attempt failed');
-      if (context.isLastAttempt) {
-        const final = error instanceof AppError ? error : new AppError('INTERNAL', messageOf(error));
-        await tasks.markFailed(task.taskId, final.code, messageOf(final));
-        return;
-      }
       throw error;
     }
   }
@@ -84,9 +88,10 @@ export class IngestionWorker {
     await mkdir(workDir, { recursive: true });
     const validatedFile = path.join(workDir, `${task.taskId}-attempt-${task.attempt}.jsonl`);
     try {
-      const storedSchema = await tasks.getSchema(task.dataSourceName);
+      const dataSource = await this.#deps.dataSources.ensure(task.workspace, task.dataSourceName);
+      const storedSchema = dataSource.schema;
       const summary = await this.#validate(task, storedSchema, validatedFile);
-      const schema = storedSchema ?? (await this.#storeInferredSchema(task, summary.schema));
+      const schema = storedSchema ?? (await this.#storeInferredSchema(dataSource, summary.schema));
       const rejectedRatio = summary.rowsTotal === 0 ? 0 : summary.rowsRejected / summary.rowsTotal;
       if (rejectedRatio > this.#deps.maxRejectedRatio) {
         await tasks.recordProgress(task.taskId, { ...summary, bytesProcessed: task.fileSizeBytes });
@@ -101,13 +106,13 @@ export class IngestionWorker {
       const interval = replaceInterval(summary.minTime, summary.maxTime);
       let validatedObjectKey: string | null = null;
       if (analytics.readsValidatedFileFrom === 'objectStore') {
-        validatedObjectKey = validatedObjectKeyOf(task.dataSourceName, task.taskId, task.attempt);
+        validatedObjectKey = validatedObjectKeyOf(dataSource.storeName, task.taskId, task.attempt);
         await this.#deps.objects.put(validatedObjectKey, createReadStream(validatedFile));
       }
       if (task.mode === 'REPLACE' && interval) await tasks.recordReplacedInterval(task.taskId, interval);
       await this.#whileNotCancelled(task.taskId, (signal) =>
         analytics.load({
-          dataSourceName: task.dataSourceName,
+          storeName: dataSource.storeName,
           schema,
           taskId: task.taskId,
           attempt: task.attempt,
@@ -121,11 +126,11 @@ export class IngestionWorker {
           signal,
         }),
       );
-      const loaded = await analytics.totalsForTask(task.dataSourceName, schema, task.taskId);
+      const loaded = await analytics.totalsForTask(dataSource.storeName, schema, task.taskId);
       const differences = findLedgerDifferences(summary, loaded);
       if (differences) throw new AppError('LEDGER_MISMATCH', differences);
       if (!(await tasks.markSucceeded(task.taskId, loaded.rowCount))) throw new TaskCancelled();
-      if (validatedObjectKey) await this.#deleteValidatedCopies(task);
+      if (validatedObjectKey) await this.#deleteValidatedCopies(task, dataSource.storeName);
     } finally {
       await rm(validatedFile, { force: true });
     }
@@ -142,6 +147,7 @@ export class IngestionWorker {
       format: task.format as 'csv' | 'tsv' | 'jsonl',
       schema: storedSchema,
       taskId: task.taskId,
+      maxColumns: this.#deps.maxColumns,
     });
     const raw = await objects.get(task.objectKey);
     const hash = createHash('sha256');
@@ -183,6 +189,16 @@ export class IngestionWorker {
             `the file decompresses to more than ${this.#deps.maxDecompressedBytes} bytes`,
           );
         }
+        if (
+          task.gzip &&
+          decodedBytes > RATIO_CHECK_AFTER_BYTES &&
+          decodedBytes > bytesRead * this.#deps.maxCompressionRatio
+        ) {
+          throw new AppError(
+            'COMPRESSION_RATIO_TOO_HIGH',
+            `${bytesRead} compressed bytes expanded to ${decodedBytes}; the limit is ${this.#deps.maxCompressionRatio} times`,
+          );
+        }
         await take(validator.push(chunk));
         if (Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
           lastProgress = Date.now();
@@ -211,9 +227,9 @@ export class IngestionWorker {
    * every attempt are removed from the object store (the raw upload stays). A failed task keeps them, for
    * diagnosis. Best effort: a copy left behind costs space, not correctness.
    */
-  async #deleteValidatedCopies(task: IngestionTask): Promise<void> {
+  async #deleteValidatedCopies(task: IngestionTask, storeName: string): Promise<void> {
     for (let attempt = 1; attempt <= task.attempt; attempt++) {
-      const key = validatedObjectKeyOf(task.dataSourceName, task.taskId, attempt);
+      const key = validatedObjectKeyOf(storeName, task.taskId, attempt);
       await this.#deps.objects.delete(key).catch((error: unknown) => {
         this.#deps.log.warn({ taskId: task.taskId, key, err: error }, 'could not delete a validated copy');
       });
@@ -242,10 +258,10 @@ export class IngestionWorker {
   }
 
   /** The first upload of a data source defines its schema; if another upload won the race, start over. */
-  async #storeInferredSchema(task: IngestionTask, inferred: DataSourceSchema): Promise<DataSourceSchema> {
-    const stored = await this.#deps.tasks.saveSchemaIfAbsent(task.dataSourceName, inferred);
+  async #storeInferredSchema(dataSource: DataSource, inferred: DataSourceSchema): Promise<DataSourceSchema> {
+    const stored = await this.#deps.dataSources.saveSchemaIfAbsent(dataSource.workspace, dataSource.name, inferred);
     if (!isDeepStrictEqual(stored, inferred)) {
-      throw new Error(`another upload stored the schema of ${task.dataSourceName} first; validating again`);
+      throw new Error(`another upload stored the schema of ${dataSource.name} first; validating again`);
     }
     return stored;
   }
@@ -255,13 +271,11 @@ function isTransient(error: AppError): boolean {
   return error.code === 'STORAGE_UNAVAILABLE' || error.code === 'INTERNAL';
 }
 
-function messageOf(error: unknown): string {
-  if (error instanceof AppError) {
-    if (!error.details) return error.message;
-    const details = capitalise(error.details);
-    return `${error.message} ${/[.!?]$/.test(details) ? details : `${details}.`}`;
-  }
-  return error instanceof Error ? error.message : String(error);
+/** The catalogue message followed by our own details, as one text. */
+function messageOf(message: string, details: string | null): string {
+  if (!details) return message;
+  const sentence = capitalise(details);
+  return `${message} ${/[.!?]$/.test(sentence) ? sentence : `${sentence}.`}`;
 }
 
 function capitalise(text: string): string {

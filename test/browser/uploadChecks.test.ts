@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { graphql } from '../support/client.ts';
+import { type ApiTarget, graphql } from '../support/client.ts';
 import { startBrowserApp } from './browser.ts';
 
 const PNG_HEAD = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
 
-async function taskCount(baseUrl: string): Promise<number> {
+async function taskCount(target: ApiTarget): Promise<number> {
   const answer = await graphql<{ ingestionTasks: { nodes: unknown[] } }>(
-    baseUrl,
+    target,
     '{ ingestionTasks(first: 50) { nodes { taskId } } }',
   );
   return answer.data?.ingestionTasks.nodes.length ?? -1;
@@ -42,7 +42,7 @@ test('an empty file and a PNG renamed .csv are refused in the browser with their
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
     assert.match((await page.locator('.form-message').textContent()) ?? '', /None of the chosen files can be uploaded/);
     await b.screenshot('08-refused-files');
-    assert.equal(await taskCount(b.app.baseUrl), 0);
+    assert.equal(await taskCount(b.app), 0);
 
     // Keyboard: the Remove buttons are reachable and work.
     await pngItem.getByRole('button', { name: 'Remove photo.csv' }).focus();
@@ -141,10 +141,10 @@ test('an upload in flight shows bytes, speed and time left, and Cancel aborts it
 
     // The server removes the PENDING task of an interrupted upload: none is left.
     const deadline = Date.now() + 15_000;
-    let count = await taskCount(b.app.baseUrl);
+    let count = await taskCount(b.app);
     while (count !== 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      count = await taskCount(b.app.baseUrl);
+      count = await taskCount(b.app);
     }
     assert.equal(count, 0, 'a cancelled upload leaves no task');
     await cdp.detach();

@@ -92,7 +92,7 @@ test('a CSV with bad rows: upload through the page, tracker reaches Succeeded, r
     assert.match(summary, /Rows196/);
     assert.match((await page.locator('.card').nth(1).textContent()) ?? '', /order_date/);
     const queryFields = await graphql<{ __type: { fields: { name: string }[] } }>(
-      b.app.baseUrl,
+      b.app,
       '{ __type(name: "Query") { fields { name } } }',
     );
     if (queryFields.data?.__type.fields.some((field) => field.name === 'dataSourceTimeSeries')) {

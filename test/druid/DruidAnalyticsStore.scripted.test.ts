@@ -102,7 +102,7 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
       queryableTimeoutMs: 500,
     });
   const request = (overrides: Partial<LoadRequest> = {}): LoadRequest => ({
-    dataSourceName: 'ds',
+    storeName: 'ds',
     schema: { timestampColumn: 'ts', dimensions: ['store'], metrics: [{ name: 'units', type: 'long' }] },
     taskId: 'task-1',
     attempt: 1,

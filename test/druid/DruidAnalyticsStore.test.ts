@@ -74,7 +74,7 @@ describe('DruidAnalyticsStore against the local Druid cluster', () => {
   const taskC = randomUUID();
   const file = salesFile('');
   const request = (taskId: string, key: string, overrides: Partial<LoadRequest> = {}): LoadRequest => ({
-    dataSourceName: dataSource,
+    storeName: dataSource,
     schema,
     taskId,
     attempt: 1,
@@ -126,7 +126,7 @@ describe('DruidAnalyticsStore against the local Druid cluster', () => {
 
     // The same spec submitted again (a lost submit reply): accepted, and still one Druid task.
     const spec = ingestionSpec({
-      dataSourceName: dataSource,
+      storeName: dataSource,
       schema,
       taskId: taskA,
       attempt: 1,
@@ -199,7 +199,7 @@ describe('DruidAnalyticsStore against the local Druid cluster', () => {
     );
     const t0 = performance.now();
     const error = await store
-      .load(request(taskId, key, { dataSourceName: `${dataSource}_bad`, rowCount: good.rows + 1 }))
+      .load(request(taskId, key, { storeName: `${dataSource}_bad`, rowCount: good.rows + 1 }))
       .then(
         () => assert.fail('load should have failed'),
         (e: unknown) => e,
@@ -221,7 +221,7 @@ describe('DruidAnalyticsStore against the local Druid cluster', () => {
     const t0 = performance.now();
     const error = await store
       .load({
-        ...request(taskId, key, { dataSourceName: `${dataSource}_cancel` }),
+        ...request(taskId, key, { storeName: `${dataSource}_cancel` }),
         signal: controller.signal,
         onProgress: async ({ storeState }) => {
           if (storeState === 'SUBMITTED') setTimeout(() => controller.abort(reason), 1_000);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   asTask,
+  authHeaders,
   getTask,
   graphql,
   TASK_FIELDS,
@@ -37,13 +38,13 @@ for (const backend of backends) {
     });
 
     const summaryOf = async (name: string): Promise<Summary | null> => {
-      const response = await graphql<{ dataSourceSummary: Summary | null }>(app.baseUrl, SUMMARY, { name });
+      const response = await graphql<{ dataSourceSummary: Summary | null }>(app, SUMMARY, { name });
       assert.equal(response.errors, undefined);
       return response.data?.dataSourceSummary ?? null;
     };
 
     test('a CSV with bad rows uploaded through GraphQL reaches the analytics store, every row accounted for', async () => {
-      const upload = await uploadViaGraphql(app.baseUrl, {
+      const upload = await uploadViaGraphql(app, {
         dataSourceName: 'sales',
         filename: 'march sales.csv',
         content: sample.csv,
@@ -55,7 +56,7 @@ for (const backend of backends) {
       assert.match(accepted.sha256 ?? '', /^[0-9a-f]{64}$/);
       assert.equal(accepted.filename, 'march sales.csv');
 
-      const task = await waitForTerminal(app.baseUrl, accepted.taskId);
+      const task = await waitForTerminal(app, accepted.taskId);
       assert.equal(task.status, 'SUCCEEDED', `${task.errorCode}: ${task.errorMessage}`);
       assert.equal(task.rowsTotal, sample.rowsTotal);
       assert.equal(task.rowsValid, sample.rowsValid);
@@ -69,7 +70,7 @@ for (const backend of backends) {
       );
 
       const rejections = await graphql<{ ingestionTask: { rejections: Task['statusHistory'] } }>(
-        app.baseUrl,
+        app,
         `query($id: ID!) { ingestionTask(taskId: $id) { rejections(first: 10) { line column code message raw } } }`,
         { id: task.taskId },
       );
@@ -100,7 +101,7 @@ for (const backend of backends) {
 
     test('the daily sums of a metric add up to its total, one point per day', async () => {
       const response = await graphql<{ dataSourceTimeSeries: { day: string; value: number }[] }>(
-        app.baseUrl,
+        app,
         'query($n: String!, $m: String!) { dataSourceTimeSeries(dataSourceName: $n, metric: $m) { day value } }',
         { n: 'sales', m: 'quantity' },
       );
@@ -115,12 +116,14 @@ for (const backend of backends) {
 
     test('the rejections download as CSV with their lines, columns, codes and raw text', async () => {
       const page = await graphql<{ ingestionTasks: { nodes: Task[] } }>(
-        app.baseUrl,
+        app,
         `{ ingestionTasks(first: 1, dataSourceName: "sales") { nodes { taskId } } }`,
       );
       const taskId = page.data?.ingestionTasks.nodes[0]?.taskId;
       assert.ok(taskId);
-      const response = await fetch(`${app.baseUrl}/api/v1/tasks/${taskId}/rejections.csv`);
+      const response = await fetch(`${app.baseUrl}/api/v1/tasks/${taskId}/rejections.csv`, {
+        headers: authHeaders(app),
+      });
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /^text\/csv/);
       assert.match(response.headers.get('content-disposition') ?? '', /attachment/);
@@ -135,14 +138,14 @@ for (const backend of backends) {
     });
 
     test('the same file through REST is appended: totals double', async () => {
-      const upload = await uploadViaRest(app.baseUrl, {
+      const upload = await uploadViaRest(app, {
         dataSourceName: 'sales',
         filename: 'again.csv',
         content: sample.csv,
       });
       assert.equal(upload.status, 202);
       assert.match(upload.contentType ?? '', /application\/json/);
-      const task = await waitForTerminal(app.baseUrl, String(upload.body.taskId));
+      const task = await waitForTerminal(app, String(upload.body.taskId));
       assert.equal(task.status, 'SUCCEEDED');
       assert.equal(task.rowsLoaded, sample.rowsValid);
       const summary = await summaryOf('sales');
@@ -152,13 +155,13 @@ for (const backend of backends) {
     });
 
     test("REPLACE replaces the rows in the file's own days instead of adding to them", async () => {
-      const upload = await uploadViaGraphql(app.baseUrl, {
+      const upload = await uploadViaGraphql(app, {
         dataSourceName: 'sales',
         filename: 'corrected.csv',
         content: sample.csv,
         mode: 'REPLACE',
       });
-      const task = await waitForTerminal(app.baseUrl, asTask(upload.result).taskId);
+      const task = await waitForTerminal(app, asTask(upload.result).taskId);
       assert.equal(task.status, 'SUCCEEDED');
       assert.equal(task.mode, 'REPLACE');
       assert.deepEqual(task.replacedInterval, {
@@ -181,8 +184,8 @@ for (const backend of backends) {
         ['data.csv', jsonl],
         ['data.bin', gz],
       ] as const) {
-        const upload = await uploadViaGraphql(app.baseUrl, { dataSourceName: 'stores', filename, content });
-        results.push(await waitForTerminal(app.baseUrl, asTask(upload.result).taskId));
+        const upload = await uploadViaGraphql(app, { dataSourceName: 'stores', filename, content });
+        results.push(await waitForTerminal(app, asTask(upload.result).taskId));
       }
       assert.deepEqual(
         results.map((t) => [t.format, t.status, t.rowsValid]),
@@ -201,12 +204,12 @@ for (const backend of backends) {
     test('tasks are listed newest first with cursor paging and filters', async () => {
       const first = await graphql<{
         ingestionTasks: { nodes: Task[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
-      }>(app.baseUrl, `{ ingestionTasks(first: 2) { nodes { taskId createdAt } pageInfo { hasNextPage endCursor } } }`);
+      }>(app, `{ ingestionTasks(first: 2) { nodes { taskId createdAt } pageInfo { hasNextPage endCursor } } }`);
       const page1 = first.data?.ingestionTasks;
       assert.equal(page1?.nodes.length, 2);
       assert.equal(page1?.pageInfo.hasNextPage, true);
       const second = await graphql<{ ingestionTasks: { nodes: Task[] } }>(
-        app.baseUrl,
+        app,
         `query($after: String) { ingestionTasks(first: 100, after: $after) { nodes { taskId createdAt } } }`,
         { after: page1?.pageInfo.endCursor },
       );
@@ -216,20 +219,22 @@ for (const backend of backends) {
       const times = all.map((t) => t.createdAt);
       assert.deepEqual(times, [...times].sort().reverse());
       const succeeded = await graphql<{ ingestionTasks: { nodes: Task[] } }>(
-        app.baseUrl,
+        app,
         `{ ingestionTasks(first: 100, status: SUCCEEDED, dataSourceName: "sales") { nodes { status dataSourceName } } }`,
       );
       assert.equal(succeeded.data?.ingestionTasks.nodes.length, 3);
     });
 
     test('GET /api/v1/tasks/{id} answers 404 problem+json for an unknown task', async () => {
-      const response = await fetch(`${app.baseUrl}/api/v1/tasks/00000000-0000-0000-0000-000000000000`);
+      const response = await fetch(`${app.baseUrl}/api/v1/tasks/00000000-0000-0000-0000-000000000000`, {
+        headers: authHeaders(app),
+      });
       assert.equal(response.status, 404);
       assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
       const problem = (await response.json()) as { code: string; status: number };
       assert.equal(problem.code, 'TASK_NOT_FOUND');
       assert.equal(problem.status, 404);
-      const task = await getTask(app.baseUrl, (await firstTaskId(app)) ?? '');
+      const task = await getTask(app, (await firstTaskId(app)) ?? '');
       assert.equal(task.status, 'SUCCEEDED');
     });
   });
@@ -237,7 +242,7 @@ for (const backend of backends) {
 
 async function firstTaskId(app: TestApp): Promise<string | undefined> {
   const page = await graphql<{ ingestionTasks: { nodes: { taskId: string }[] } }>(
-    app.baseUrl,
+    app,
     `{ ingestionTasks(first: 1) { nodes { ${TASK_FIELDS.split(' ')[0]} } } }`,
   );
   return page.data?.ingestionTasks.nodes[0]?.taskId;

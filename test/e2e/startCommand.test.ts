@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -34,12 +34,21 @@ test('the start command runs the whole service on embedded defaults and stops cl
     assert.match(output, /"database":"pglite","objectStore":"local","analyticsStore":"duckdb"/);
     assert.equal((await fetch(`${baseUrl}/healthz`)).status, 200);
     assert.equal((await fetch(`${baseUrl}/readyz`)).status, 200);
-    const upload = await uploadViaGraphql(baseUrl, {
+    // The first start made the server-admin key: its secret alone in DATA_DIR/admin-api-key (0600), and the log
+    // carries the sign-in link once.
+    const keyFile = path.join(dataDir, 'admin-api-key');
+    const secret = (await readFile(keyFile, 'utf8')).trim();
+    assert.match(secret, /^trb_[A-Za-z0-9]{32,}$/);
+    assert.equal((await stat(keyFile)).mode & 0o777, 0o600);
+    assert.ok(output.includes(`${baseUrl}/sign-in#key=${secret}`), output);
+    const api = { baseUrl, authorization: `Bearer ${secret}` };
+    assert.equal((await fetch(`${baseUrl}/api/v1/tasks`)).status, 401);
+    const upload = await uploadViaGraphql(api, {
       dataSourceName: 'smoke',
       filename: 'smoke.csv',
       content: 'sold_at,store,units\n2025-05-01T10:00:00Z,A,3\n',
     });
-    const task = await waitForTerminal(baseUrl, asTask(upload.result).taskId);
+    const task = await waitForTerminal(api, asTask(upload.result).taskId);
     assert.equal(task.status, 'SUCCEEDED');
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');

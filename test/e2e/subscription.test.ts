@@ -6,13 +6,18 @@ import { sampleSalesCsv } from '../support/sampleSales.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 
 const subscriptionClient = (app: TestApp) =>
-  createClient({ url: `${app.baseUrl.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true });
+  createClient({
+    url: `${app.baseUrl.replace('http', 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    lazy: true,
+    connectionParams: { authorization: app.authorization },
+  });
 
 test('ingestionTaskUpdated streams every state of a task over graphql-ws, ending at the terminal one', async () => {
   const app = await startTestApp({ worker: false });
   const client = subscriptionClient(app);
   try {
-    const upload = await uploadViaGraphql(app.baseUrl, {
+    const upload = await uploadViaGraphql(app, {
       dataSourceName: 'live',
       filename: 'live.csv',
       content: sampleSalesCsv(5000).csv,
@@ -44,11 +49,17 @@ test('subscribing to an unknown task answers an error, not silence', async () =>
   const app = await startTestApp({ worker: false });
   const client = subscriptionClient(app);
   try {
-    const subscription = client.iterate({
-      query: 'subscription { ingestionTaskUpdated(taskId: "nope") { status } }',
+    const unknown = client.iterate({
+      query: 'subscription { ingestionTaskUpdated(taskId: "00000000-0000-4000-8000-000000000000") { status } }',
     });
-    await assert.rejects(subscription.next(), (errors: unknown) => {
+    await assert.rejects(unknown.next(), (errors: unknown) => {
+      assert.match(JSON.stringify(errors), /"code":"TASK_NOT_FOUND"/);
       assert.match(JSON.stringify(errors), /No ingestion task has this id/);
+      return true;
+    });
+    const malformed = client.iterate({ query: 'subscription { ingestionTaskUpdated(taskId: "nope") { status } }' });
+    await assert.rejects(malformed.next(), (errors: unknown) => {
+      assert.match(JSON.stringify(errors), /"code":"INVALID_REQUEST"/);
       return true;
     });
   } finally {

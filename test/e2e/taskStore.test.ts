@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { backends, startTestApp, type TestApp } from '../support/testApp.ts';
 
-const file = { sizeBytes: 10, sha256: 'a'.repeat(64), format: 'csv', gzip: false };
+const file = { sizeBytes: 10, sha256: 'a'.repeat(64), format: 'csv', gzip: false, dataSourceName: 'store_test' };
 
 for (const backend of backends) {
   describe(`TaskStore and JobQueue on ${backend}`, () => {
@@ -19,6 +19,8 @@ for (const backend of backends) {
       const taskId = randomUUID();
       await app.services.tasks.createPending({
         taskId,
+        workspace: 'default',
+        createdBy: 'key:test',
         dataSourceName: 'store_test',
         filename: 'f.csv',
         objectKey: `raw/store_test/${taskId}/f.csv`,
@@ -39,7 +41,7 @@ for (const backend of backends) {
         }),
         /crash after the insert/,
       );
-      assert.equal((await app.services.tasks.get(failed))?.status, 'PENDING');
+      assert.equal((await app.services.tasks.getById(failed))?.status, 'PENDING');
       assert.equal((await jobsOf(failed)).length, 0);
 
       const committed = await pending();
@@ -47,18 +49,18 @@ for (const backend of backends) {
         await app.services.tasks.markUploaded(committed, file, tx);
         await app.services.jobs.sendIngest(committed, tx);
       });
-      assert.equal((await app.services.tasks.get(committed))?.status, 'UPLOADED');
+      assert.equal((await app.services.tasks.getById(committed))?.status, 'UPLOADED');
       assert.equal((await jobsOf(committed)).length, 1);
     });
 
     test('a terminal task never changes again', async () => {
       const taskId = await pending();
       assert.equal(await app.services.tasks.markFailed(taskId, 'INTERNAL', 'boom'), true);
-      assert.equal(await app.services.tasks.cancel(taskId), false);
+      assert.equal(await app.services.tasks.cancel('default', taskId), false);
       assert.equal(await app.services.tasks.markFailed(taskId, 'LEDGER_MISMATCH', 'again'), false);
       assert.equal(await app.services.tasks.startAttempt(taskId), null);
       assert.equal(await app.services.tasks.markSucceeded(taskId, 1), false);
-      const task = await app.services.tasks.get(taskId);
+      const task = await app.services.tasks.getById(taskId);
       assert.equal(task?.status, 'FAILED');
       assert.equal(task?.errorCode, 'INTERNAL');
     });
@@ -68,7 +70,7 @@ for (const backend of backends) {
       await new Promise((resolve) => setTimeout(resolve, 1100));
       const swept = await app.services.tasks.failStalePendingUploads(1);
       assert.ok(swept.includes(taskId));
-      const task = await app.services.tasks.get(taskId);
+      const task = await app.services.tasks.getById(taskId);
       assert.equal(task?.status, 'FAILED');
       assert.equal(task?.errorCode, 'UPLOAD_INTERRUPTED');
     });

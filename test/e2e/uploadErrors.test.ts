@@ -3,7 +3,16 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { asTask, asUploadError, graphql, uploadViaGraphql, uploadViaRest } from '../support/client.ts';
+import {
+  as,
+  asTask,
+  asUploadError,
+  authHeaders,
+  call,
+  graphql,
+  uploadViaGraphql,
+  uploadViaRest,
+} from '../support/client.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
@@ -88,7 +97,7 @@ describe('uploads refused at the door', () => {
 
   for (const c of cases) {
     test(`GraphQL: ${c.name} is ${c.code}`, async () => {
-      const upload = await uploadViaGraphql(app.baseUrl, c);
+      const upload = await uploadViaGraphql(app, c);
       assert.equal(upload.status, 200);
       const error = asUploadError(upload.result);
       assert.equal(error.code, c.code);
@@ -96,7 +105,7 @@ describe('uploads refused at the door', () => {
     });
 
     test(`REST: ${c.name} is ${c.status} ${c.code}`, async () => {
-      const upload = await uploadViaRest(app.baseUrl, c);
+      const upload = await uploadViaRest(app, c);
       assert.equal(upload.status, c.status);
       assert.match(upload.contentType ?? '', /application\/problem\+json/);
       assert.equal(upload.body.code, c.code);
@@ -108,13 +117,13 @@ describe('uploads refused at the door', () => {
   test('a file of exactly the limit is accepted', async () => {
     const content = `ts,v\n${'2025-01-01,1\n'.repeat(300)}`.padEnd(LIMIT, '\n');
     assert.equal(Buffer.byteLength(content), LIMIT);
-    const upload = await uploadViaGraphql(app.baseUrl, { dataSourceName: 'limit', filename: 'limit.csv', content });
+    const upload = await uploadViaGraphql(app, { dataSourceName: 'limit', filename: 'limit.csv', content });
     assert.equal(asTask(upload.result).fileSizeBytes, LIMIT);
   });
 
   test('refused uploads left no task and no stored object behind', async () => {
     const tasks = await graphql<{ ingestionTasks: { nodes: { dataSourceName: string }[] } }>(
-      app.baseUrl,
+      app,
       '{ ingestionTasks(first: 100) { nodes { dataSourceName } } }',
     );
     assert.deepEqual(
@@ -123,18 +132,26 @@ describe('uploads refused at the door', () => {
     );
     const stored = await listFiles(path.join(app.dataDir, 'objects'));
     assert.equal(stored.length, 1);
-    assert.match(stored[0] ?? '', /^raw\/limit\/\d{4}\/\d{2}\/\d{2}\/[0-9a-f-]{36}\/limit\.csv$/);
+    assert.match(stored[0] ?? '', /^raw\/default\.limit\/\d{4}\/\d{2}\/\d{2}\/[0-9a-f-]{36}\/limit\.csv$/);
   });
 
-  test('a multipart GraphQL request without a preflight header is refused before its body is read', async () => {
-    const upload = await uploadViaGraphql(
-      app.baseUrl,
-      { dataSourceName: 'sales', filename: 'x.csv', content: 'ts,v\n2025-01-01,1\n' },
-      {},
-    );
-    assert.equal(upload.status, 400);
-    const body = upload.body as { errors: { extensions: { code: string } }[] };
+  test('a multipart GraphQL request signed in by the session cookie needs a preflight header or an Origin (CSRF)', async () => {
+    const session = await call(app, 'POST', '/api/v1/session', { body: { apiKey: app.adminKey } });
+    assert.equal(session.status, 200);
+    const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const content = { dataSourceName: 'sales', filename: 'x.csv', content: 'ts,v\n2025-01-01,1\n' };
+    const cookieOnly = await uploadViaGraphql(as(app, undefined), content, { cookie });
+    assert.equal(cookieOnly.status, 400);
+    const body = cookieOnly.body as { errors: { extensions: { code: string } }[] };
     assert.equal(body.errors[0]?.extensions.code, 'PREFLIGHT_REQUIRED');
+    const withPreflight = await uploadViaGraphql(as(app, undefined), content, {
+      cookie,
+      'Apollo-Require-Preflight': 'true',
+    });
+    assert.equal(asTask(withPreflight.result).status, 'UPLOADED');
+    // A bearer client (curl, scripts, the CLI) cannot be driven cross-site, so it needs no preflight header.
+    const bearerOnly = await uploadViaGraphql(app, content, authHeaders(app));
+    assert.equal(asTask(bearerOnly.result).status, 'UPLOADED');
   });
 
   test('broken multipart GraphQL requests get a specific 400', async () => {
@@ -147,7 +164,7 @@ describe('uploads refused at the door', () => {
       const response = await fetch(`${app.baseUrl}/graphql`, {
         method: 'POST',
         body: form,
-        headers: { 'Apollo-Require-Preflight': 'true' },
+        headers: authHeaders(app, { 'Apollo-Require-Preflight': 'true' }),
       });
       const body = (await response.json()) as { errors: { message: string }[] };
       return { status: response.status, message: body.errors?.[0]?.message ?? '' };
@@ -182,16 +199,16 @@ describe('uploads refused at the door', () => {
   });
 
   test('invalid GraphQL documents are refused with a code', async () => {
-    const invalid = await graphql(app.baseUrl, '{ noSuchField }');
+    const invalid = await graphql(app, '{ noSuchField }');
     assert.equal(invalid.status, 400);
     assert.equal(invalid.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
-    const broken = await graphql(app.baseUrl, '{ ingestionTasks( }');
+    const broken = await graphql(app, '{ ingestionTasks( }');
     assert.equal(broken.errors?.[0]?.extensions?.code, 'GRAPHQL_PARSE_FAILED');
   });
 
   test('the upload limits are readable through the API', async () => {
     const response = await graphql<{ uploadLimits: { maxUploadBytes: number; maxRejectedRatio: number } }>(
-      app.baseUrl,
+      app,
       '{ uploadLimits { maxUploadBytes maxRejectedRatio } }',
     );
     assert.deepEqual(response.data?.uploadLimits, { maxUploadBytes: LIMIT, maxRejectedRatio: 0.05 });

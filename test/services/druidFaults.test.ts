@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { asTask, getTask, uploadViaGraphql, waitForTerminal } from '../support/client.ts';
+import { asTask, authHeaders, getTask, uploadViaGraphql, waitForTerminal } from '../support/client.ts';
 import { FaultyProxy } from '../support/faultyProxy.ts';
 import { readServicesEnv, s3Settings, servicesMissing } from '../support/servicesEnv.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
@@ -33,8 +33,8 @@ describe('Druid faults', { skip: env ? false : servicesMissing }, () => {
   }, async () => {
     const dataSource = `lost_reply_${randomBytes(4).toString('hex')}`;
     proxy.dropNextReply((request) => request.method === 'POST' && request.url === '/druid/indexer/v1/task');
-    const upload = await uploadViaGraphql(app.baseUrl, { dataSourceName: dataSource, filename: 'f.csv', content: csv });
-    const task = await waitForTerminal(app.baseUrl, asTask(upload.result).taskId, TIMEOUT);
+    const upload = await uploadViaGraphql(app, { dataSourceName: dataSource, filename: 'f.csv', content: csv });
+    const task = await waitForTerminal(app, asTask(upload.result).taskId, TIMEOUT);
     assert.equal(task.status, 'SUCCEEDED', `${task.errorCode}: ${task.errorMessage}`);
     assert.deepEqual(proxy.droppedReplies, ['POST /druid/indexer/v1/task']);
     assert.equal(proxy.requests.filter((r) => r === 'POST /druid/indexer/v1/task').length, 2);
@@ -52,23 +52,23 @@ describe('Druid faults', { skip: env ? false : servicesMissing }, () => {
     timeout: TIMEOUT,
   }, async () => {
     const dataSource = `stopped_${randomBytes(4).toString('hex')}`;
-    const upload = await uploadViaGraphql(app.baseUrl, { dataSourceName: dataSource, filename: 'f.csv', content: csv });
+    const upload = await uploadViaGraphql(app, { dataSourceName: dataSource, filename: 'f.csv', content: csv });
     const taskId = asTask(upload.result).taskId;
     for (;;) {
-      const task = await getTask(app.baseUrl, taskId);
+      const task = await getTask(app, taskId);
       if (task.storeTaskId) break;
       assert.ok(!['SUCCEEDED', 'FAILED'].includes(task.status), `ended before Druid was stopped: ${task.status}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     proxy.stopService();
     const stoppedAt = Date.now();
-    const task = await waitForTerminal(app.baseUrl, taskId, TIMEOUT);
+    const task = await waitForTerminal(app, taskId, TIMEOUT);
     assert.equal(task.status, 'FAILED');
     assert.equal(task.errorCode, 'DRUID_UNAVAILABLE');
     assert.ok(Date.now() - stoppedAt < 60_000, 'gave up within the bounded retry time');
     // Nothing lost: the task row keeps its ledger and the raw file is still in the bucket.
     assert.equal(task.rowsValid, 3);
-    const stored = await app.services.tasks.get(taskId);
+    const stored = await app.services.tasks.getById(taskId);
     const raw = await app.services.objects.get(stored?.objectKey ?? '');
     let bytes = 0;
     for await (const chunk of raw) bytes += (chunk as Buffer).length;
@@ -84,7 +84,7 @@ describe('Druid faults', { skip: env ? false : servicesMissing }, () => {
     });
     try {
       const dataSource = `cancelled_${randomBytes(4).toString('hex')}`;
-      const upload = await uploadViaGraphql(direct.baseUrl, {
+      const upload = await uploadViaGraphql(direct, {
         dataSourceName: dataSource,
         filename: 'f.csv',
         content: csv,
@@ -92,12 +92,15 @@ describe('Druid faults', { skip: env ? false : servicesMissing }, () => {
       const taskId = asTask(upload.result).taskId;
       let storeTaskId: string | null = null;
       while (!storeTaskId) {
-        const task = await getTask(direct.baseUrl, taskId);
+        const task = await getTask(direct, taskId);
         assert.ok(!['SUCCEEDED', 'FAILED'].includes(task.status), `ended before it could be cancelled: ${task.status}`);
         storeTaskId = task.storeTaskId;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      const cancelled = await fetch(`${direct.baseUrl}/api/v1/tasks/${taskId}/cancel`, { method: 'POST' });
+      const cancelled = await fetch(`${direct.baseUrl}/api/v1/tasks/${taskId}/cancel`, {
+        method: 'POST',
+        headers: authHeaders(direct),
+      });
       assert.equal(cancelled.status, 200);
       let druidStatus = '';
       for (let i = 0; i < 120 && druidStatus !== 'FAILED' && druidStatus !== 'SUCCESS'; i++) {
@@ -110,7 +113,7 @@ describe('Druid faults', { skip: env ? false : servicesMissing }, () => {
         druidStatus = status.status?.statusCode ?? '';
       }
       assert.equal(druidStatus, 'FAILED', 'the Druid task was shut down');
-      const task = await getTask(direct.baseUrl, taskId);
+      const task = await getTask(direct, taskId);
       assert.equal(task.status, 'CANCELLED');
     } finally {
       await direct.close();

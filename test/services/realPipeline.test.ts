@@ -55,13 +55,13 @@ describe('the pipeline on real services: S3Proxy, PostgreSQL and Druid', {
   test('a CSV with bad rows is loaded into Druid, every row accounted for and verified', {
     timeout: DRUID_TIMEOUT,
   }, async () => {
-    const upload = await uploadViaGraphql(app.baseUrl, {
+    const upload = await uploadViaGraphql(app, {
       dataSourceName: dataSource,
       filename: 'sales.csv',
       content: sample.csv,
     });
     const accepted = asTask(upload.result);
-    const task = await waitForTerminal(app.baseUrl, accepted.taskId, DRUID_TIMEOUT);
+    const task = await waitForTerminal(app, accepted.taskId, DRUID_TIMEOUT);
     assert.equal(task.status, 'SUCCEEDED', `${task.errorCode}: ${task.errorMessage}`);
     assert.equal(task.rowsTotal, sample.rowsTotal);
     assert.equal(task.rowsValid, sample.rowsValid);
@@ -96,7 +96,7 @@ describe('the pipeline on real services: S3Proxy, PostgreSQL and Druid', {
         secretAccessKey: services.S3_SECRET_ACCESS_KEY ?? '',
       },
     });
-    const stored = await app.services.tasks.get(task.taskId);
+    const stored = await app.services.tasks.getById(task.taskId);
     const object = await s3.send(new GetObjectCommand({ Bucket: services.S3_BUCKET, Key: stored?.objectKey }));
     const bytes = Buffer.from(
       await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
@@ -117,14 +117,14 @@ describe('the pipeline on real services: S3Proxy, PostgreSQL and Druid', {
     const summary = await graphql<{
       dataSourceSummary: { rowCount: number; metricTotals: { name: string; sum: number }[] };
     }>(
-      app.baseUrl,
+      app,
       'query($n: String!) { dataSourceSummary(dataSourceName: $n) { rowCount minTime maxTime metricTotals { name sum } } }',
       { n: dataSource },
     );
     assert.equal(summary.data?.dataSourceSummary.rowCount, sample.rowsValid);
 
     const series = await graphql<{ dataSourceTimeSeries: { day: string; value: number }[] }>(
-      app.baseUrl,
+      app,
       'query($n: String!) { dataSourceTimeSeries(dataSourceName: $n, metric: "quantity") { day value } }',
       { n: dataSource },
     );
@@ -139,23 +139,23 @@ describe('the pipeline on real services: S3Proxy, PostgreSQL and Druid', {
   test('the same file again in APPEND doubles the totals; in REPLACE it does not', {
     timeout: 2 * DRUID_TIMEOUT,
   }, async () => {
-    const appended = await uploadViaRest(app.baseUrl, {
+    const appended = await uploadViaRest(app, {
       dataSourceName: dataSource,
       filename: 'again.csv',
       content: sample.csv,
     });
     assert.equal(appended.status, 202);
-    const second = await waitForTerminal(app.baseUrl, String(appended.body.taskId), DRUID_TIMEOUT);
+    const second = await waitForTerminal(app, String(appended.body.taskId), DRUID_TIMEOUT);
     assert.equal(second.status, 'SUCCEEDED', `${second.errorCode}: ${second.errorMessage}`);
     assert.equal((await druidTotals('1 = 1', []))?.rows, 2 * sample.rowsValid);
 
-    const replaced = await uploadViaGraphql(app.baseUrl, {
+    const replaced = await uploadViaGraphql(app, {
       dataSourceName: dataSource,
       filename: 'corrected.csv',
       content: sample.csv,
       mode: 'REPLACE',
     });
-    const third = await waitForTerminal(app.baseUrl, asTask(replaced.result).taskId, DRUID_TIMEOUT);
+    const third = await waitForTerminal(app, asTask(replaced.result).taskId, DRUID_TIMEOUT);
     assert.equal(third.status, 'SUCCEEDED', `${third.errorCode}: ${third.errorMessage}`);
     assert.ok(third.replacedInterval);
     const totals = await druidTotals('1 = 1', []);

@@ -1,35 +1,60 @@
 import type { TaskView } from '../../src/api/taskView.ts';
 
+/** Where and as whom a test calls the API: `authorization` is the whole header value ("Bearer trb_…"). */
+export interface ApiTarget {
+  baseUrl: string;
+  authorization?: string | undefined;
+}
+
+/** The same server, as another caller (another key, a JWT, or nobody). */
+export function as(target: ApiTarget, authorization: string | undefined): ApiTarget {
+  return { baseUrl: target.baseUrl, authorization };
+}
+
+export function bearer(secret: string): string {
+  return `Bearer ${secret}`;
+}
+
+/** Headers that authenticate as the target. */
+export function authHeaders(target: ApiTarget, extra: Record<string, string> = {}): Record<string, string> {
+  return target.authorization ? { authorization: target.authorization, ...extra } : { ...extra };
+}
+
 export interface UploadError {
   __typename: 'UploadError';
   code: string;
   message: string;
   details: string | null;
+  errorId?: string | null;
 }
 
 export type Task = TaskView & { __typename?: 'IngestionTaskStatus' };
 
 export const TASK_FIELDS = `taskId dataSourceName filename fileSizeBytes sha256 status rowsTotal rowsValid rowsRejected
-  rowsLoaded bytesProcessed errorCode errorMessage createdAt updatedAt format mode attempt minTime maxTime
+  rowsLoaded bytesProcessed errorCode errorMessage errorId createdAt updatedAt format mode attempt minTime maxTime
   statusHistory { status at } storeTaskId storeState replacedInterval { start end }`;
 
 const UPLOAD_MUTATION = `mutation Upload($file: Upload!, $dataSourceName: String!, $mode: IngestMode) {
   uploadSalesData(file: $file, dataSourceName: $dataSourceName, mode: $mode) {
     __typename
     ... on IngestionTaskStatus { ${TASK_FIELDS} }
-    ... on UploadError { code message details }
+    ... on UploadError { code message details errorId }
   }
 }`;
 
 /** POST /graphql with a JSON body; returns the parsed response and status. */
 export async function graphql<T = Record<string, unknown>>(
-  baseUrl: string,
+  target: ApiTarget,
   query: string,
   variables: Record<string, unknown> = {},
-): Promise<{ status: number; data?: T; errors?: { message: string; extensions?: { code?: string } }[] }> {
-  const response = await fetch(`${baseUrl}/graphql`, {
+): Promise<{
+  status: number;
+  data?: T;
+  errors?: { message: string; extensions?: { code?: string; details?: string; errorId?: string } }[];
+}> {
+  const response = await fetch(`${target.baseUrl}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: authHeaders(target, { 'content-type': 'application/json' }),
     body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, ...((await response.json()) as object) };
@@ -37,9 +62,9 @@ export async function graphql<T = Record<string, unknown>>(
 
 /** Uploads a file through the GraphQL multipart request spec, as apollo-upload-client does. */
 export async function uploadViaGraphql(
-  baseUrl: string,
+  target: ApiTarget,
   input: { dataSourceName: string; filename: string; content: Buffer | string; mode?: 'APPEND' | 'REPLACE' },
-  headers: Record<string, string> = { 'Apollo-Require-Preflight': 'true' },
+  headers: Record<string, string> = authHeaders(target),
 ): Promise<{ status: number; result?: Task | UploadError; body: unknown }> {
   const form = new FormData();
   form.set(
@@ -51,21 +76,25 @@ export async function uploadViaGraphql(
   );
   form.set('map', JSON.stringify({ 0: ['variables.file'] }));
   form.set('0', new Blob([input.content]), input.filename);
-  const response = await fetch(`${baseUrl}/graphql`, { method: 'POST', body: form, headers });
+  const response = await fetch(`${target.baseUrl}/graphql`, { method: 'POST', body: form, headers });
   const body = (await response.json()) as { data?: { uploadSalesData?: Task | UploadError } };
   return { status: response.status, result: body.data?.uploadSalesData, body };
 }
 
 /** Uploads through REST: multipart fields dataSourceName (and mode), then file. */
 export async function uploadViaRest(
-  baseUrl: string,
+  target: ApiTarget,
   input: { dataSourceName: string; filename: string; content: Buffer | string; mode?: 'APPEND' | 'REPLACE' },
 ): Promise<{ status: number; contentType: string | null; body: Record<string, unknown> }> {
   const form = new FormData();
   form.set('dataSourceName', input.dataSourceName);
   if (input.mode) form.set('mode', input.mode);
   form.set('file', new Blob([input.content]), input.filename);
-  const response = await fetch(`${baseUrl}/api/v1/uploads`, { method: 'POST', body: form });
+  const response = await fetch(`${target.baseUrl}/api/v1/uploads`, {
+    method: 'POST',
+    body: form,
+    headers: authHeaders(target),
+  });
   return {
     status: response.status,
     contentType: response.headers.get('content-type'),
@@ -73,19 +102,40 @@ export async function uploadViaRest(
   };
 }
 
-export async function getTask(baseUrl: string, taskId: string): Promise<Task> {
-  const response = await fetch(`${baseUrl}/api/v1/tasks/${taskId}`);
+export async function getTask(target: ApiTarget, taskId: string): Promise<Task> {
+  const response = await fetch(`${target.baseUrl}/api/v1/tasks/${taskId}`, { headers: authHeaders(target) });
   if (response.status !== 200) throw new Error(`GET task ${taskId}: ${response.status} ${await response.text()}`);
   return (await response.json()) as Task;
 }
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
+/** GET/POST/DELETE on the API as the target, with optional JSON body. */
+export async function call(
+  target: ApiTarget,
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; body: Record<string, unknown> | string | null }> {
+  const response = await fetch(`${target.baseUrl}${path}`, {
+    method,
+    headers: authHeaders(target, {
+      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...options.headers,
+    }),
+    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+  });
+  const text = await response.text();
+  let body: Record<string, unknown> | string | null = text === '' ? null : text;
+  if (/json/.test(response.headers.get('content-type') ?? '') && text !== '') body = JSON.parse(text);
+  return { status: response.status, headers: response.headers, body };
+}
+
 /** Polls the task until it is SUCCEEDED, FAILED or CANCELLED. */
-export async function waitForTerminal(baseUrl: string, taskId: string, timeoutMs = 60_000): Promise<Task> {
+export async function waitForTerminal(target: ApiTarget, taskId: string, timeoutMs = 60_000): Promise<Task> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const task = await getTask(baseUrl, taskId);
+    const task = await getTask(target, taskId);
     if (TERMINAL.has(task.status)) return task;
     if (Date.now() > deadline) throw new Error(`task ${taskId} still ${task.status} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -22,6 +22,10 @@ export const backends: Backend[] = (process.env.TEST_BACKENDS ?? 'pglite,postgre
 
 export interface TestApp {
   baseUrl: string;
+  /** The server-admin key created at start (workspace `default`, ADMIN), as an Authorization header value. */
+  authorization: string;
+  /** Its secret. */
+  adminKey: string;
   services: Services;
   dataDir: string;
   server: FastifyInstance;
@@ -50,6 +54,8 @@ export async function startTestApp(
     PORT: '0',
     JOB_RETRY_LIMIT: '1',
     JOB_RETRY_DELAY_SECONDS: '1',
+    // Tests send many refused credentials from 127.0.0.1 on purpose; the limit has its own test.
+    AUTH_FAILURES_PER_MINUTE: '1000000',
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...options.env,
   });
@@ -61,8 +67,12 @@ export async function startTestApp(
   await server.listen({ port: 0, host: '127.0.0.1' });
   const address = server.server.address();
   if (!address || typeof address === 'string') throw new Error('the test server has no TCP address');
+  const adminKey = services.bootstrapKey?.secret;
+  if (!adminKey) throw new Error('the test app made no bootstrap key');
   return {
     baseUrl: `http://127.0.0.1:${address.port}`,
+    authorization: `Bearer ${adminKey}`,
+    adminKey,
     services,
     dataDir,
     server,

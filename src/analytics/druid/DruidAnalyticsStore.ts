@@ -114,7 +114,7 @@ export class DruidAnalyticsStore implements AnalyticsStore {
         await progress(druidId, 'ADOPTED');
       } else {
         const spec = ingestionSpec({
-          dataSourceName: request.dataSourceName,
+          storeName: request.storeName,
           schema: request.schema,
           taskId: request.taskId,
           attempt: request.attempt,
@@ -161,7 +161,7 @@ export class DruidAnalyticsStore implements AnalyticsStore {
       if (mismatch) throw new AppError('LEDGER_MISMATCH', `Druid task ${druidId}: ${mismatch}`);
 
       await progress(druidId, 'LOADING_SEGMENTS');
-      await this.#waitQueryable(request.dataSourceName, request.taskId, request.rowCount, interval, signal);
+      await this.#waitQueryable(request.storeName, request.taskId, request.rowCount, interval, signal);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw error;
@@ -169,10 +169,10 @@ export class DruidAnalyticsStore implements AnalyticsStore {
     await progress(druidId, 'QUERYABLE');
   }
 
-  async totalsForTask(dataSourceName: string, schema: DataSourceSchema, taskId: string): Promise<LoadedTotals> {
+  async totalsForTask(storeName: string, schema: DataSourceSchema, taskId: string): Promise<LoadedTotals> {
     const sums = schema.metrics.map((m, i) => `, SUM(${quote(m.name)}) AS "m${i}"`).join('');
     const rows = await this.#sqlOrNullWhenMissing(
-      `SELECT SUM(${quote(ROW_COUNT_METRIC)}) AS "row_count"${sums} FROM ${quote(dataSourceName)}
+      `SELECT SUM(${quote(ROW_COUNT_METRIC)}) AS "row_count"${sums} FROM ${quote(storeName)}
        WHERE ${quote(LINEAGE_COLUMN)} = ?`,
       [{ type: 'VARCHAR', value: taskId }],
     );
@@ -183,11 +183,11 @@ export class DruidAnalyticsStore implements AnalyticsStore {
     };
   }
 
-  async summary(dataSourceName: string, schema: DataSourceSchema): Promise<DataSourceSummary | null> {
+  async summary(storeName: string, schema: DataSourceSchema): Promise<DataSourceSummary | null> {
     const sums = schema.metrics.map((m, i) => `, SUM(${quote(m.name)}) AS "m${i}"`).join('');
     const rows = await this.#sqlOrNullWhenMissing(
       `SELECT SUM(${quote(ROW_COUNT_METRIC)}) AS "row_count", MIN("__time") AS "min_time", MAX("__time") AS "max_time"${sums}
-       FROM ${quote(dataSourceName)}`,
+       FROM ${quote(storeName)}`,
     );
     if (rows === null) return null;
     const row = rows[0] ?? {};
@@ -199,10 +199,10 @@ export class DruidAnalyticsStore implements AnalyticsStore {
     };
   }
 
-  async dailySums(dataSourceName: string, metric: string): Promise<{ day: Date; value: number }[]> {
+  async dailySums(storeName: string, metric: string): Promise<{ day: Date; value: number }[]> {
     const rows = await this.#sqlOrNullWhenMissing(
       `SELECT TIME_FLOOR("__time", 'P1D') AS "day", SUM(${quote(metric)}) AS "value"
-       FROM ${quote(dataSourceName)} GROUP BY 1 ORDER BY 1`,
+       FROM ${quote(storeName)} GROUP BY 1 ORDER BY 1`,
     );
     return (rows ?? []).map((row) => ({ day: dateOrNull(row.day) ?? new Date(0), value: numberOrZero(row.value) }));
   }
@@ -281,7 +281,7 @@ export class DruidAnalyticsStore implements AnalyticsStore {
    * task's rows (the broker's view lags the coordinator's by a few seconds).
    */
   async #waitQueryable(
-    dataSourceName: string,
+    storeName: string,
     taskId: string,
     rowCount: number,
     interval: { start: Date; end: Date },
@@ -293,10 +293,10 @@ export class DruidAnalyticsStore implements AnalyticsStore {
     let loaded = 0;
     let visible: number | null = null;
     for (;;) {
-      loaded = await this.client.loadStatus(dataSourceName, interval, options);
+      loaded = await this.client.loadStatus(storeName, interval, options);
       if (loaded >= 100) {
         const rows = await this.#sqlOrNullWhenMissing(
-          `SELECT SUM(${quote(ROW_COUNT_METRIC)}) AS "n" FROM ${quote(dataSourceName)} WHERE ${quote(LINEAGE_COLUMN)} = ?`,
+          `SELECT SUM(${quote(ROW_COUNT_METRIC)}) AS "n" FROM ${quote(storeName)} WHERE ${quote(LINEAGE_COLUMN)} = ?`,
           [{ type: 'VARCHAR', value: taskId }],
           options,
         );
@@ -313,7 +313,7 @@ export class DruidAnalyticsStore implements AnalyticsStore {
     }
     throw new AppError(
       'DRUID_UNAVAILABLE',
-      `The loaded segments of ${dataSourceName} did not become queryable within ${Math.round(this.#queryableTimeoutMs / 1000)} s: ${seen}`,
+      `The loaded segments of ${storeName} did not become queryable within ${Math.round(this.#queryableTimeoutMs / 1000)} s: ${seen}`,
     );
   }
 

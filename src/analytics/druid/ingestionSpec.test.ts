@@ -14,7 +14,7 @@ const schema: DataSourceSchema = {
 };
 const day = { start: new Date('2025-03-01T00:00:00Z'), end: new Date('2025-03-02T00:00:00Z') };
 const input: IngestionSpecInput = {
-  dataSourceName: 'sales',
+  storeName: 'sales',
   schema,
   taskId: '0b5e6c3e-1f0e-4c7b-9a51-3f1f0a8e2d11',
   attempt: 1,

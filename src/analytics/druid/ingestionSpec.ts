@@ -27,7 +27,7 @@ export function druidTaskId(taskId: string, attempt: number): string {
 }
 
 export interface IngestionSpecInput {
-  dataSourceName: string;
+  storeName: string;
   schema: DataSourceSchema;
   taskId: string;
   attempt: number;
@@ -65,7 +65,7 @@ export function ingestionSpec(input: IngestionSpecInput): { id: string } & Recor
     id: druidTaskId(input.taskId, input.attempt),
     spec: {
       dataSchema: {
-        dataSource: input.dataSourceName,
+        dataSource: input.storeName,
         timestampSpec: { column: '__time', format: 'iso' },
         dimensionsSpec: {
           dimensions: [...schema.dimensions, LINEAGE_COLUMN].map((name) => ({ type: 'string', name })),

@@ -32,7 +32,10 @@ export function depthLimitRule(maxDepth: number) {
       OperationDefinition(node) {
         if (depthOf(node.selectionSet, new Set()) > maxDepth) {
           context.reportError(
-            new GraphQLError(`The query is nested deeper than ${maxDepth} levels.`, { nodes: [node] }),
+            new GraphQLError(`The query is nested deeper than ${maxDepth} levels.`, {
+              nodes: [node],
+              extensions: { code: 'QUERY_TOO_COMPLEX' },
+            }),
           );
         }
       },

@@ -1,22 +1,30 @@
 import type { IResolvers } from '@graphql-tools/utils';
 import type { Services } from '../../app/Services.ts';
-import { AppError, toAppError } from '../../errors/AppError.ts';
+import { actorOf, type Role } from '../../auth/Principal.ts';
+import { AppError } from '../../errors/AppError.ts';
+import { cancelTask } from '../../tasks/cancelTask.ts';
 import type { IngestionStatus, IngestionTask, IngestMode } from '../../tasks/IngestionTask.ts';
-import { encodeTaskCursor } from '../../tasks/TaskStore.ts';
+import { assertTaskId, encodeTaskCursor } from '../../tasks/TaskStore.ts';
+import { assertDataSourceName } from '../../upload/dataSourceName.ts';
+import { createWorkspace } from '../../workspaces/createWorkspace.ts';
 import { statusHistory } from '../taskView.ts';
+import type { GraphqlContext } from './GraphqlContext.ts';
 import { DateTimeScalar, type UploadedFile, UploadScalar } from './scalars.ts';
-
-interface UploadErrorValue {
-  __typename: 'UploadError';
-  code: string;
-  message: string;
-  details: string | null;
-}
+import { type UploadErrorValue, uploadErrorOf } from './uploadError.ts';
 
 const MAX_PAGE = 1000;
+const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function createResolvers(services: Services): IResolvers {
-  const { tasks, uploads, analytics, taskUpdates } = services;
+/** The resolvers; every root field is scoped to the caller's workspace (access rules are applied around them). */
+export function createResolvers(services: Services): IResolvers<unknown, GraphqlContext> {
+  const { tasks, dataSources, uploads, analytics, taskUpdates, keys, audit, log } = services;
+
+  /** A data source of the caller's workspace that has a schema; null as if absent otherwise. */
+  const dataSourceOf = async (context: GraphqlContext, name: string) => {
+    assertDataSourceName(name);
+    return (await dataSources.get(context.principal.workspace, name)) ?? null;
+  };
+
   return {
     Upload: UploadScalar,
     DateTime: DateTimeScalar,
@@ -30,27 +38,52 @@ export function createResolvers(services: Services): IResolvers {
       statusHistory: (task: IngestionTask) => statusHistory(task),
     },
     Query: {
-      ingestionTask: (_: unknown, args: { taskId: string }) => tasks.get(args.taskId),
+      me: (_: unknown, __: unknown, { principal }: GraphqlContext) => principal,
+      apiKeys: (_: unknown, __: unknown, { principal }: GraphqlContext) => keys.list(principal.workspace),
+      auditEvents: async (
+        _: unknown,
+        args: { first: number; after?: string | null },
+        { principal }: GraphqlContext,
+      ) => {
+        const page = await audit.list({
+          workspace: principal.workspace,
+          includeUnscoped: principal.serverAdmin,
+          first: clamp(args.first),
+          after: args.after ?? null,
+        });
+        return { nodes: page.events, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
+      },
+      ingestionTask: (_: unknown, args: { taskId: string }, { principal }: GraphqlContext) => {
+        assertTaskId(args.taskId);
+        return tasks.get(principal.workspace, args.taskId);
+      },
       ingestionTasks: async (
         _: unknown,
         args: { first: number; after?: string; status?: IngestionStatus; dataSourceName?: string },
+        { principal }: GraphqlContext,
       ) => {
-        const page = await tasks.list({ ...args, first: clamp(args.first) });
+        if (args.dataSourceName) assertDataSourceName(args.dataSourceName);
+        const page = await tasks.list({ ...args, workspace: principal.workspace, first: clamp(args.first) });
         return {
           nodes: page.tasks,
           edges: page.tasks.map((node) => ({ node, cursor: encodeTaskCursor(node) })),
           pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
         };
       },
-      dataSourceSummary: async (_: unknown, args: { dataSourceName: string }) => {
-        const schema = await tasks.getSchema(args.dataSourceName);
-        return schema ? analytics.summary(args.dataSourceName, schema) : null;
+      dataSourceSummary: async (_: unknown, args: { dataSourceName: string }, context: GraphqlContext) => {
+        const dataSource = await dataSourceOf(context, args.dataSourceName);
+        return dataSource?.schema ? analytics.summary(dataSource.storeName, dataSource.schema) : null;
       },
-      dataSourceSchema: (_: unknown, args: { dataSourceName: string }) => tasks.getSchema(args.dataSourceName),
-      dataSourceTimeSeries: async (_: unknown, args: { dataSourceName: string; metric: string }) => {
-        const schema = await tasks.getSchema(args.dataSourceName);
-        if (!schema?.metrics.some((m) => m.name === args.metric)) return [];
-        return analytics.dailySums(args.dataSourceName, args.metric);
+      dataSourceSchema: async (_: unknown, args: { dataSourceName: string }, context: GraphqlContext) =>
+        (await dataSourceOf(context, args.dataSourceName))?.schema ?? null,
+      dataSourceTimeSeries: async (
+        _: unknown,
+        args: { dataSourceName: string; metric: string },
+        context: GraphqlContext,
+      ) => {
+        const dataSource = await dataSourceOf(context, args.dataSourceName);
+        if (!dataSource?.schema?.metrics.some((m) => m.name === args.metric)) return [];
+        return analytics.dailySums(dataSource.storeName, args.metric);
       },
       uploadLimits: () => ({
         maxUploadBytes: services.config.maxUploadBytes,
@@ -61,34 +94,62 @@ export function createResolvers(services: Services): IResolvers {
       uploadSalesData: async (
         _: unknown,
         args: { file: UploadedFile; dataSourceName: string; mode: IngestMode },
+        { principal }: GraphqlContext,
       ): Promise<IngestionTask | UploadErrorValue> => {
         try {
           return await uploads.receive({
+            principal,
             dataSourceName: args.dataSourceName,
             filename: args.file.filename,
             mode: args.mode,
             file: args.file.stream,
+            ...(args.file.beforeCommit ? { beforeCommit: args.file.beforeCommit } : {}),
           });
         } catch (error) {
-          const appError = toAppError(error);
-          if (appError.code === 'INTERNAL') services.log.error({ err: error }, 'upload failed');
-          return {
-            __typename: 'UploadError',
-            code: appError.code,
-            message: appError.message,
-            details: appError.details ?? null,
-          };
+          return uploadErrorOf(error, log);
         }
       },
-      cancelIngestionTask: async (_: unknown, args: { taskId: string }) => {
-        await tasks.cancel(args.taskId);
-        return tasks.get(args.taskId);
+      cancelIngestionTask: async (_: unknown, args: { taskId: string }, { principal }: GraphqlContext) =>
+        (await cancelTask({ tasks, audit }, principal, args.taskId))?.task ?? null,
+      createWorkspace: (_: unknown, args: { name: string }, { principal }: GraphqlContext) =>
+        createWorkspace(services, principal, args.name),
+      createApiKey: async (_: unknown, args: { name: string; role: Role }, { principal }: GraphqlContext) => {
+        const created = await keys.create({
+          workspace: principal.workspace,
+          name: args.name,
+          role: args.role,
+          createdBy: actorOf(principal),
+        });
+        await audit.record({
+          workspace: principal.workspace,
+          actor: actorOf(principal),
+          action: 'apikey.created',
+          target: created.apiKey.id,
+          details: `"${created.apiKey.name}" ${created.apiKey.role}`,
+        });
+        return created;
+      },
+      revokeApiKey: async (_: unknown, args: { id: string }, { principal }: GraphqlContext) => {
+        if (!KEY_ID.test(args.id)) throw new AppError('INVALID_REQUEST', 'a key id is a UUID');
+        const revoked = await keys.revoke(principal.workspace, args.id);
+        if (!revoked) throw new AppError('API_KEY_NOT_FOUND', `no key ${args.id} in this workspace`);
+        await audit.record({
+          workspace: principal.workspace,
+          actor: actorOf(principal),
+          action: 'apikey.revoked',
+          target: revoked.id,
+          details: `"${revoked.name}" ${revoked.role}`,
+        });
+        return revoked;
       },
     },
     Subscription: {
       ingestionTaskUpdated: {
-        subscribe: async function* (_: unknown, args: { taskId: string }) {
-          if (!(await tasks.get(args.taskId))) throw new AppError('TASK_NOT_FOUND', `no task ${args.taskId}`);
+        subscribe: async function* (_: unknown, args: { taskId: string }, { principal }: GraphqlContext) {
+          assertTaskId(args.taskId);
+          if (!(await tasks.get(principal.workspace, args.taskId))) {
+            throw new AppError('TASK_NOT_FOUND', `no task ${args.taskId}`);
+          }
           for await (const task of taskUpdates.watch(args.taskId)) yield { ingestionTaskUpdated: task };
         },
       },

@@ -5,6 +5,8 @@ export interface UploadedFile {
   readonly filename: string;
   readonly mimetype: string;
   readonly stream: AsyncIterable<Buffer>;
+  /** Checks that nothing follows the file in the request (run before the upload is committed). */
+  readonly beforeCommit?: () => Promise<void>;
 }
 
 export function isUploadedFile(value: unknown): value is UploadedFile {

@@ -6,7 +6,13 @@ export const typeDefs = /* GraphQL */ `
   enum IngestionStatus { PENDING UPLOADED VALIDATING INGESTING SUCCEEDED FAILED CANCELLED }
   enum IngestMode { APPEND REPLACE }
 
-  type UploadError { code: String! message: String! details: String }
+  type UploadError {
+    code: String!
+    message: String!
+    details: String
+    "For server errors: quote it to an operator, who finds the underlying error in the log under this id."
+    errorId: String
+  }
 
   union UploadSalesDataResult = IngestionTaskStatus | UploadError
 
@@ -25,6 +31,8 @@ export const typeDefs = /* GraphQL */ `
     rejections(first: Int = 100, afterLine: Int = 0): [RowRejection!]!
     errorCode: String
     errorMessage: String
+    "For server errors: quote it to an operator, who finds the underlying error in the log under this id."
+    errorId: String
     createdAt: DateTime!
     updatedAt: DateTime!
     "Rows the analytics store holds for this task, read back after loading."
@@ -64,7 +72,31 @@ export const typeDefs = /* GraphQL */ `
 
   type UploadLimits { maxUploadBytes: Float! maxRejectedRatio: Float! }
 
+  enum Role { VIEWER UPLOADER ADMIN }
+  type Principal { workspace: String! role: Role! serverAdmin: Boolean! keyId: ID subject: String }
+  type ApiKey {
+    id: ID!
+    name: String!
+    role: Role!
+    workspace: String!
+    createdAt: DateTime!
+    lastUsedAt: DateTime
+    revokedAt: DateTime
+  }
+  "A new key: the secret is shown this once and never again."
+  type CreatedApiKey { apiKey: ApiKey! secret: String! }
+  type Workspace { name: String! createdAt: DateTime! }
+  type CreatedWorkspace { workspace: Workspace! adminKey: CreatedApiKey! }
+  type AuditEvent { id: ID! at: DateTime! actor: String! action: String! target: String details: String }
+  type AuditEventConnection { nodes: [AuditEvent!]! pageInfo: PageInfo! }
+
   type Query {
+    "Who the caller is: its workspace and role."
+    me: Principal!
+    "The workspace's API keys (ADMIN)."
+    apiKeys: [ApiKey!]!
+    "The workspace's audit log, newest first (ADMIN)."
+    auditEvents(first: Int = 50, after: String): AuditEventConnection!
     ingestionTask(taskId: ID!): IngestionTaskStatus
     ingestionTasks(first: Int = 20, after: String, status: IngestionStatus, dataSourceName: String): IngestionTaskConnection!
     dataSourceSummary(dataSourceName: String!): DataSourceSummary
@@ -76,6 +108,12 @@ export const typeDefs = /* GraphQL */ `
   type Mutation {
     uploadSalesData(file: Upload!, dataSourceName: String!, mode: IngestMode = APPEND): UploadSalesDataResult!
     cancelIngestionTask(taskId: ID!): IngestionTaskStatus
+    "A new workspace and its first ADMIN key (server admins only)."
+    createWorkspace(name: String!): CreatedWorkspace!
+    "A new key of the caller's workspace (ADMIN)."
+    createApiKey(name: String!, role: Role!): CreatedApiKey!
+    "Revokes a key of the caller's workspace; its sessions end with it (ADMIN)."
+    revokeApiKey(id: ID!): ApiKey!
   }
 
   type Subscription { ingestionTaskUpdated(taskId: ID!): IngestionTaskStatus! }

@@ -1,108 +1,174 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../app/Services.ts';
+import type { Principal } from '../../auth/Principal.ts';
 import { AppError } from '../../errors/AppError.ts';
+import { cancelTask } from '../../tasks/cancelTask.ts';
 import { type IngestionStatus, type IngestMode, ingestionStatuses } from '../../tasks/IngestionTask.ts';
-import { sendProblem } from '../problem.ts';
+import { refuseMoreParts } from '../multipart/refuseMoreParts.ts';
 import { taskView } from '../taskView.ts';
 import { REJECTIONS_CSV_HEADER, rejectionCsvRecord } from './rejectionsCsv.ts';
 
 const CSV_PAGE = 5000;
+const UPLOAD_FIELDS = new Set(['dataSourceName', 'mode']);
+const TASK_ID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+const taskParams = {
+  type: 'object',
+  required: ['taskId'],
+  additionalProperties: false,
+  properties: { taskId: { type: 'string', pattern: TASK_ID_PATTERN } },
+} as const;
+const noQuery = { type: 'object', additionalProperties: false, properties: {} } as const;
 
-/** REST API under /api/v1: upload, task status, task list, rejections CSV, cancel. */
+/** REST API under /api/v1: upload, task status, task list, rejections CSV, cancel; each route states its role. */
 export async function restRoutes(app: FastifyInstance, options: { services: Services }): Promise<void> {
-  const { tasks, uploads } = options.services;
+  const { tasks, uploads, audit } = options.services;
 
-  app.post('/api/v1/uploads', async (request, reply) => {
-    if (!request.isMultipart()) {
-      throw new AppError('INVALID_REQUEST', 'send multipart/form-data with the fields dataSourceName, then file');
-    }
-    const fields: Record<string, string> = {};
-    for await (const part of request.parts()) {
-      if (part.type === 'field') {
-        fields[part.fieldname] = String(part.value);
-        continue;
+  app.post(
+    '/api/v1/uploads',
+    { config: { access: 'UPLOADER' }, schema: { querystring: noQuery } },
+    async (request, reply) => {
+      if (!request.isMultipart()) {
+        throw new AppError('INVALID_REQUEST', 'send multipart/form-data with the fields dataSourceName, then file');
       }
-      if (part.fieldname !== 'file') {
-        part.file.resume();
-        throw new AppError('INVALID_REQUEST', `unexpected file field "${part.fieldname}"; name it "file"`);
-      }
-      const dataSourceName = fields.dataSourceName;
-      if (dataSourceName === undefined) {
-        part.file.resume();
-        throw new AppError('INVALID_REQUEST', 'the dataSourceName field must come before the file field');
-      }
-      const mode = parseMode(fields.mode);
-      try {
-        const task = await uploads.receive({ dataSourceName, filename: part.filename, mode, file: part.file });
-        return reply.code(202).header('location', `/api/v1/tasks/${task.taskId}`).send(taskView(task));
-      } finally {
-        if (!part.file.readableEnded) {
-          reply.header('connection', 'close');
+      const principal = request.principal as Principal;
+      const fields = new Map<string, string>();
+      const parts = request.parts();
+      for await (const part of parts) {
+        if (part.type === 'field') {
+          if (!UPLOAD_FIELDS.has(part.fieldname) || fields.has(part.fieldname)) {
+            throw new AppError(
+              'INVALID_REQUEST',
+              `unexpected field "${part.fieldname.slice(0, 100)}"; send dataSourceName and optionally mode, once each, then file`,
+            );
+          }
+          fields.set(part.fieldname, String(part.value));
+          continue;
+        }
+        if (part.fieldname !== 'file') {
           part.file.resume();
+          throw new AppError(
+            'INVALID_REQUEST',
+            `unexpected file field "${part.fieldname.slice(0, 100)}"; name it "file"`,
+          );
+        }
+        const dataSourceName = fields.get('dataSourceName');
+        if (dataSourceName === undefined) {
+          part.file.resume();
+          throw new AppError('INVALID_REQUEST', 'the dataSourceName field must come before the file field');
+        }
+        const mode = parseMode(fields.get('mode'));
+        try {
+          const task = await uploads.receive({
+            principal,
+            dataSourceName,
+            filename: part.filename,
+            mode,
+            file: part.file,
+            beforeCommit: () => refuseMoreParts(parts),
+          });
+          return reply.code(202).header('location', `/api/v1/tasks/${task.taskId}`).send(taskView(task));
+        } finally {
+          if (!part.file.readableEnded) {
+            reply.header('connection', 'close');
+            part.file.resume();
+          }
         }
       }
-    }
-    throw new AppError('INVALID_REQUEST', 'the request has no "file" field');
-  });
+      throw new AppError('INVALID_REQUEST', 'the request has no "file" field');
+    },
+  );
 
-  app.get('/api/v1/tasks', async (request) => {
-    const query = request.query as Record<string, string | undefined>;
-    const status = query.status;
-    if (status !== undefined && !ingestionStatuses.includes(status as IngestionStatus)) {
-      throw new AppError('INVALID_REQUEST', `status must be one of ${ingestionStatuses.join(', ')}`);
-    }
-    const first = Math.min(Math.max(Number.parseInt(query.first ?? '20', 10) || 20, 1), 1000);
-    const page = await tasks.list({
-      first,
-      after: query.after ?? null,
-      status: (status as IngestionStatus | undefined) ?? null,
-      dataSourceName: query.dataSourceName ?? null,
-    });
-    return { tasks: page.tasks.map(taskView), pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
-  });
+  app.get(
+    '/api/v1/tasks',
+    {
+      config: { access: 'VIEWER' },
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            first: { type: 'integer', minimum: 1, maximum: 1000, default: 20 },
+            after: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' },
+            status: { type: 'string', enum: [...ingestionStatuses] },
+            dataSourceName: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]{0,63}$' },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const query = request.query as {
+        first: number;
+        after?: string;
+        status?: IngestionStatus;
+        dataSourceName?: string;
+      };
+      const page = await tasks.list({
+        workspace: (request.principal as Principal).workspace,
+        first: query.first,
+        after: query.after ?? null,
+        status: query.status ?? null,
+        dataSourceName: query.dataSourceName ?? null,
+      });
+      return {
+        tasks: page.tasks.map(taskView),
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      };
+    },
+  );
 
-  app.get('/api/v1/tasks/:taskId', async (request, reply) => {
-    const { taskId } = request.params as { taskId: string };
-    const task = await tasks.get(taskId);
-    if (!task) return sendProblem(reply, new AppError('TASK_NOT_FOUND', `no task ${taskId}`), request.url);
-    return taskView(task);
-  });
+  app.get(
+    '/api/v1/tasks/:taskId',
+    { config: { access: 'VIEWER' }, schema: { params: taskParams, querystring: noQuery } },
+    async (request) => {
+      const { taskId } = request.params as { taskId: string };
+      const task = await tasks.get((request.principal as Principal).workspace, taskId);
+      if (!task) throw new AppError('TASK_NOT_FOUND', `no task ${taskId}`);
+      return taskView(task);
+    },
+  );
 
-  app.post('/api/v1/tasks/:taskId/cancel', async (request, reply) => {
-    const { taskId } = request.params as { taskId: string };
-    const cancelled = await tasks.cancel(taskId);
-    const task = await tasks.get(taskId);
-    if (!task) return sendProblem(reply, new AppError('TASK_NOT_FOUND', `no task ${taskId}`), request.url);
-    if (!cancelled && task.status !== 'CANCELLED') {
-      return sendProblem(reply, new AppError('TASK_NOT_CANCELLABLE', `the task is ${task.status}`), request.url);
-    }
-    return taskView(task);
-  });
-
-  app.get('/api/v1/tasks/:taskId/rejections.csv', async (request, reply) => {
-    const { taskId } = request.params as { taskId: string };
-    const task = await tasks.get(taskId);
-    if (!task) return sendProblem(reply, new AppError('TASK_NOT_FOUND', `no task ${taskId}`), request.url);
-    async function* csv() {
-      yield REJECTIONS_CSV_HEADER;
-      let afterLine = 0;
-      for (;;) {
-        const page = await tasks.listRejections(taskId, CSV_PAGE, afterLine);
-        if (page.length === 0) return;
-        yield page.map(rejectionCsvRecord).join('');
-        afterLine = page.at(-1)?.line ?? afterLine;
+  app.post(
+    '/api/v1/tasks/:taskId/cancel',
+    { config: { access: 'UPLOADER' }, schema: { params: taskParams, querystring: noQuery } },
+    async (request) => {
+      const { taskId } = request.params as { taskId: string };
+      const result = await cancelTask({ tasks, audit }, request.principal as Principal, taskId);
+      if (!result) throw new AppError('TASK_NOT_FOUND', `no task ${taskId}`);
+      if (!result.cancelled && result.task.status !== 'CANCELLED') {
+        throw new AppError('TASK_NOT_CANCELLABLE', `the task is ${result.task.status}`);
       }
-    }
-    return reply
-      .type('text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="rejections-${taskId}.csv"`)
-      .send(Readable.from(csv()));
-  });
+      return taskView(result.task);
+    },
+  );
+
+  app.get(
+    '/api/v1/tasks/:taskId/rejections.csv',
+    { config: { access: 'VIEWER' }, schema: { params: taskParams, querystring: noQuery } },
+    async (request, reply) => {
+      const { taskId } = request.params as { taskId: string };
+      const task = await tasks.get((request.principal as Principal).workspace, taskId);
+      if (!task) throw new AppError('TASK_NOT_FOUND', `no task ${taskId}`);
+      async function* csv() {
+        yield REJECTIONS_CSV_HEADER;
+        let afterLine = 0;
+        for (;;) {
+          const page = await tasks.listRejections(taskId, CSV_PAGE, afterLine);
+          if (page.length === 0) return;
+          yield page.map(rejectionCsvRecord).join('');
+          afterLine = page.at(-1)?.line ?? afterLine;
+        }
+      }
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="rejections-${taskId}.csv"`)
+        .send(Readable.from(csv()));
+    },
+  );
 }
 
 function parseMode(value: string | undefined): IngestMode {
   if (value === undefined || value === '' || value === 'APPEND') return 'APPEND';
   if (value === 'REPLACE') return 'REPLACE';
-  throw new AppError('INVALID_REQUEST', `mode must be APPEND or REPLACE, got "${value}"`);
+  throw new AppError('INVALID_REQUEST', `mode must be APPEND or REPLACE, got "${value.slice(0, 40)}"`);
 }
