@@ -228,13 +228,15 @@ for (const backend of backends) {
         return taskId;
       };
       const freshKeyId = async () =>
-        (
-          await app.services.keys.create({ workspace: 'default', name: 'to revoke', role: 'VIEWER', createdBy: null })
-        ).apiKey.id;
+        (await app.services.keys.create({ workspace: 'default', name: 'to revoke', role: 'VIEWER', createdBy: null }))
+          .apiKey.id;
       const small = 'sold_at,units\n2025-01-01T00:00:00Z,1\n';
-      const q = (query: string, variables: Record<string, unknown>, sees: (d: Record<string, unknown>) => boolean) =>
-        async (target: ApiTarget) => graphqlOutcome(await graphql(target, query, variables), sees);
-      const rest = (method: string, path: string | (() => Promise<string> | string), body?: unknown) =>
+      const q =
+        (query: string, variables: Record<string, unknown>, sees: (d: Record<string, unknown>) => boolean) =>
+        async (target: ApiTarget) =>
+          graphqlOutcome(await graphql(target, query, variables), sees);
+      const rest =
+        (method: string, path: string | (() => Promise<string> | string), body?: unknown) =>
         async (target: ApiTarget) => {
           const url = typeof path === 'string' ? path : await path();
           const answer = await call(target, method, url, body === undefined ? {} : { body });
@@ -245,7 +247,11 @@ for (const backend of backends) {
 
       probes = {
         'Query.me': q('{ me { workspace role } }', {}, (d) => d.me !== null),
-        'Query.ingestionTask': q('query($id: ID!) { ingestionTask(taskId: $id) { taskId } }', { id: defaultTaskId }, seesTask),
+        'Query.ingestionTask': q(
+          'query($id: ID!) { ingestionTask(taskId: $id) { taskId } }',
+          { id: defaultTaskId },
+          seesTask,
+        ),
         'Query.ingestionTasks': q('{ ingestionTasks(first: 100) { nodes { taskId } } }', {}, seesTask),
         'Query.dataSourceSummary': q(
           '{ dataSourceSummary(dataSourceName: "sales") { rowCount } }',
@@ -270,7 +276,11 @@ for (const backend of backends) {
         'Query.apiKeys': q('{ apiKeys { id } }', {}, (d) => JSON.stringify(d).includes(keys.VIEWER_ID ?? '?')),
         'Query.auditEvents': q('{ auditEvents(first: 200) { nodes { target } } }', {}, seesTask),
         'Mutation.uploadSalesData': async (target) => {
-          const upload = await uploadViaGraphql(target, { dataSourceName: 'matrix', filename: 'm.csv', content: small });
+          const upload = await uploadViaGraphql(target, {
+            dataSourceName: 'matrix',
+            filename: 'm.csv',
+            content: small,
+          });
           const errors = (upload.body as { errors?: { extensions?: { code?: string } }[] }).errors;
           if (upload.status === 401) return errors?.[0]?.extensions?.code ?? '401';
           if (upload.result?.__typename === 'UploadError') return upload.result.code;
@@ -283,7 +293,10 @@ for (const backend of backends) {
             'mutation($id: ID!) { cancelIngestionTask(taskId: $id) { status } }',
             { id },
           );
-          return graphqlOutcome(answer, (d) => (d.cancelIngestionTask as { status: string } | null)?.status === 'CANCELLED');
+          return graphqlOutcome(
+            answer,
+            (d) => (d.cancelIngestionTask as { status: string } | null)?.status === 'CANCELLED',
+          );
         },
         'Mutation.createWorkspace': async (target) =>
           graphqlOutcome(
@@ -325,7 +338,10 @@ for (const backend of backends) {
         'HEAD /api/v1/tasks': rest('HEAD', '/api/v1/tasks'),
         'GET /api/v1/tasks/:taskId': rest('GET', () => taskPath()),
         'HEAD /api/v1/tasks/:taskId': rest('HEAD', () => taskPath()),
-        'POST /api/v1/tasks/:taskId/cancel': rest('POST', async () => `/api/v1/tasks/${await cancellableTask()}/cancel`),
+        'POST /api/v1/tasks/:taskId/cancel': rest(
+          'POST',
+          async () => `/api/v1/tasks/${await cancellableTask()}/cancel`,
+        ),
         'GET /api/v1/tasks/:taskId/rejections.csv': rest('GET', () => taskPath('/rejections.csv')),
         'HEAD /api/v1/tasks/:taskId/rejections.csv': rest('HEAD', () => taskPath('/rejections.csv')),
         'POST /graphql': q('{ __typename }', {}, () => true),
@@ -411,7 +427,8 @@ for (const backend of backends) {
           const observed = await probe(as(app, credential.authorization));
           const expected = expectedOutcome(credential, rule);
           checked++;
-          if (observed !== expected) mismatches.push(`${operation} as ${credential.name}: ${observed}, expected ${expected}`);
+          if (observed !== expected)
+            mismatches.push(`${operation} as ${credential.name}: ${observed}, expected ${expected}`);
         }
       }
       assert.deepEqual(mismatches, []);

@@ -6,7 +6,10 @@ export interface OidcProvider {
   issuer: string;
   audience: string;
   /** A signed JWT with these claims; `expiresIn` (seconds, may be negative) and `audience` override the defaults. */
-  token(claims: JWTPayload, options?: { expiresIn?: number; audience?: string; signWithStrangerKey?: boolean }): Promise<string>;
+  token(
+    claims: JWTPayload,
+    options?: { expiresIn?: number; audience?: string; signWithStrangerKey?: boolean },
+  ): Promise<string>;
   /** How many times the JWKS was fetched. */
   jwksFetches(): number;
   close(): Promise<void>;

@@ -95,7 +95,7 @@ export function prepareOperation(
   }
   if (cost > limits.maxCost) {
     return refused(
-      `The query costs ${cost}; the limit is ${limits.maxCost} (each object returned costs 1, a rejected row with its raw text 10). Ask for fewer items, or page.`,
+      `The query costs ${cost}; the limit is ${limits.maxCost} (each object returned costs 1, a rejected row with its raw text 9). Ask for fewer items, or page.`,
       'QUERY_TOO_COMPLEX',
     );
   }

@@ -24,7 +24,7 @@ const LIST_SIZES: Record<string, number> = {
 };
 
 /** Scalars that are expensive to return: a rejected row's raw text is up to 4,096 characters. */
-const SCALAR_WEIGHTS: Record<string, number> = { 'RowRejection.raw': 9 };
+const SCALAR_WEIGHTS: Record<string, number> = { 'RowRejection.raw': 8 };
 
 const MAX_PAGE = 1000;
 

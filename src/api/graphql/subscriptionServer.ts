@@ -61,7 +61,8 @@ export function attachSubscriptionServer(
         }
       },
       onSubscribe: (ctx, _id, payload) => {
-        if (Object.keys(ctx.subscriptions).length >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
+        // graphql-ws has already reserved this subscription's id in ctx.subscriptions.
+        if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_SOCKET) {
           return [
             refusal(`A socket may hold ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions at once.`, 'TOO_MANY_REQUESTS'),
           ];
