@@ -23,7 +23,7 @@ export async function webRoutes(app: FastifyInstance, options: { webRoot: string
   }
   await app.register(fastifyStatic, { root, prefix: '/', index: ['index.html'], wildcard: false, maxAge: '1h' });
   app.get('/*', async (request, reply) => {
-    const apiLike = /^\/(api|graphql|healthz|readyz)(\/|$)/.test(request.url);
+    const apiLike = /^\/(api|graphql|healthz|readyz)(\/|\?|$)/.test(request.url);
     if (apiLike || path.extname(request.url.split('?')[0] ?? '') !== '') return reply.callNotFound();
     return reply.header('cache-control', 'no-cache').sendFile('index.html');
   });

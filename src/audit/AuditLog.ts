@@ -72,7 +72,7 @@ export class AuditLog {
       details: string | null;
     }>(
       `SELECT id::text AS id, at, actor, action, target, details FROM audit_events
-       WHERE ${scope} ${cursorCondition} ORDER BY id DESC LIMIT $2`,
+       WHERE ${scope} ${cursorCondition} ORDER BY audit_events.id DESC LIMIT $2`,
       params,
     );
     const events = rows.slice(0, options.first);

@@ -6,6 +6,9 @@ export type DetectFormatResult =
   | { ok: true; format: FileFormat; gzip: boolean }
   | { ok: false; code: 'EMPTY_FILE' | 'UNSUPPORTED_FORMAT'; details: string };
 
+/** Compressed bytes of a gzip upload's head that are decompressed to recognise its content. */
+export const GZIP_SNIFF_BYTES = 8 * 1024;
+
 /** Share of non-text bytes (control characters, invalid UTF-8) above which a head is binary. */
 export const BINARY_BYTE_SHARE = 0.1;
 
@@ -70,13 +73,18 @@ const MAGICS: Magic[] = [
  * Recognises an upload from its first bytes (up to 64 KiB; isWholeFile when that is the whole file),
  * by content only. Gzip is looked through: the partial head is decompressed and its content sniffed.
  */
-export function detectFormat(head: Buffer, isWholeFile: boolean): DetectFormatResult {
+export function detectFormat(head: Buffer, headIsWholeFile: boolean): DetectFormatResult {
+  let isWholeFile = headIsWholeFile;
   if (head.length === 0) return { ok: false, code: 'EMPTY_FILE', details: 'The file has 0 bytes.' };
   let content = head;
   const gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
   if (gzip) {
+    // Only the first GZIP_SNIFF_BYTES are decompressed: deflate expands at most ~1,032 times, so a gzip bomb costs
+    // at most ~8 MB here, whatever the upload (its whole expansion is checked while validating).
+    const compressed = head.subarray(0, GZIP_SNIFF_BYTES);
+    isWholeFile = isWholeFile && head.length <= GZIP_SNIFF_BYTES;
     try {
-      content = zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+      content = zlib.gunzipSync(compressed, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
     } catch (error) {
       return {
         ok: false,

@@ -22,5 +22,18 @@ export function parseJsonObject(
       message: `The line is JSON but not an object (found ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}).`,
     };
   }
-  return { ok: true, value: value as Record<string, unknown> };
+  const object = value as Record<string, unknown>;
+  for (const key of Object.keys(object)) {
+    const field = object[key];
+    if (field === null || typeof field !== 'object') continue;
+    // Nested values are kept as their JSON text. V8 parses any depth but serialises recursively, so a value nested
+    // ~10,000 deep cannot be turned into text: the line is rejected instead of failing the task.
+    try {
+      object[key] = JSON.stringify(field);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      return { ok: false, message: `The value of ${JSON.stringify(key.slice(0, 100))} is nested too deeply to store.` };
+    }
+  }
+  return { ok: true, value: object };
 }

@@ -81,7 +81,7 @@ export class UploadService {
           taskId,
           workspace: principal.workspace,
           dataSourceName: existing?.name ?? input.dataSourceName,
-          filename: input.filename.slice(0, 1000),
+          filename: displayFilename(input.filename),
           objectKey,
           mode: input.mode,
           createdBy: actorOf(principal),
@@ -144,6 +144,16 @@ export class UploadService {
       throw error instanceof AppError ? error : new AppError('STORAGE_UNAVAILABLE', describe(error), { cause: error });
     }
   }
+}
+
+/**
+ * The file name as the task shows it: at most 1,000 characters, without control characters (PostgreSQL text cannot
+ * hold NUL) or bidirectional overrides (which make `sales‮vsc.exe` look like `salesexe.csv`).
+ */
+export function displayFilename(filename: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+  const cleaned = filename.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '').slice(0, 1000);
+  return cleaned === '' ? 'upload' : cleaned;
 }
 
 function describe(error: unknown): string {

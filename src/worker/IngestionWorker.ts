@@ -164,6 +164,12 @@ export class IngestionWorker {
       ? pipeline(metered(raw), createGunzip({ chunkSize: 256 * 1024 }), () => {})
       : metered(raw);
     const output = createWriteStream(validatedFile, { highWaterMark: 16 * 1024 * 1024 });
+    // A write still queued when the attempt is abandoned (output.destroy() below) fails with ERR_STREAM_DESTROYED:
+    // keep it, so it cannot become an unhandled 'error' that ends the process; a real write error is thrown below.
+    let outputError: Error | undefined;
+    output.on('error', (error) => {
+      outputError ??= error;
+    });
     const pendingRejections: RowRejection[] = [];
     let decodedBytes = 0;
     let lastProgress = Date.now();
@@ -174,7 +180,8 @@ export class IngestionWorker {
       rowsRejected: validator.rowsRejected,
     });
     const take = async (batch: ValidationBatch) => {
-      pendingRejections.push(...batch.rejections);
+      // Not push(...rejections): a chunk of short bad lines yields ~100,000 rejections, past the argument limit.
+      for (const rejection of batch.rejections) pendingRejections.push(rejection);
       if (pendingRejections.length >= REJECTION_BATCH) {
         await tasks.addRejections(task.taskId, pendingRejections.splice(0));
       }
@@ -208,7 +215,8 @@ export class IngestionWorker {
       await take(validator.end());
       await tasks.addRejections(task.taskId, pendingRejections.splice(0));
       output.end();
-      await once(output, 'finish');
+      if (!output.writableFinished) await once(output, 'finish');
+      if (outputError) throw outputError;
     } catch (error) {
       raw.destroy();
       output.destroy();

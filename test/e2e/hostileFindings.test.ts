@@ -254,7 +254,7 @@ describe('hostile requests found against the embedded default', () => {
     for (let i = 0; i < 100 && !taskId; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       const page = await call(app, 'GET', '/api/v1/tasks?status=PENDING&dataSourceName=cancel_me');
-      taskId = ((page.body as { tasks: { taskId: string }[] }).tasks[0] ?? {}).taskId;
+      taskId = (page.body as { tasks: { taskId: string }[] }).tasks[0]?.taskId;
     }
     assert.ok(taskId, 'the upload shows as a PENDING task');
     const cancelled = await call(app, 'POST', `/api/v1/tasks/${taskId}/cancel`);

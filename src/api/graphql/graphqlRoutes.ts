@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { AppError } from '../../errors/AppError.ts';
+import { multipartParts } from '../multipart/multipartParts.ts';
 import { refuseMoreParts } from '../multipart/refuseMoreParts.ts';
 import {
   executeGraphql,
@@ -11,7 +12,7 @@ import {
   type GraphqlResponse,
 } from './executeGraphql.ts';
 import { placeFiles } from './multipartMap.ts';
-import type { UploadedFile } from './scalars.ts';
+import { uploadedFile } from './scalars.ts';
 
 /**
  * GraphQL over HTTP at POST /graphql: JSON requests, and multipart requests per the GraphQL multipart
@@ -59,11 +60,12 @@ async function executeMultipart(
   reply: FastifyReply,
   run: (operations: GraphqlRequest) => Promise<GraphqlResponse>,
 ): Promise<GraphqlResponse> {
-  const parts = request.parts();
+  const parts = multipartParts(request);
   let operationsText: string | undefined;
   let mapText: string | undefined;
   for await (const part of parts) {
     if (part.type === 'field') {
+      if (part.valueTruncated) throw invalid(`The field "${part.fieldname.slice(0, 100)}" is longer than 1 MiB.`);
       if (part.fieldname === 'operations' && operationsText === undefined) operationsText = String(part.value);
       else if (part.fieldname === 'map' && mapText === undefined) mapText = String(part.value);
       else throw invalid(`Unexpected field "${part.fieldname}": send "operations", then "map", then the file.`);
@@ -73,12 +75,12 @@ async function executeMultipart(
       part.file.resume();
       throw invalid('The "operations" and "map" fields must come before the file.');
     }
-    const file: UploadedFile = {
+    const file = uploadedFile({
       filename: part.filename,
       mimetype: part.mimetype,
       stream: part.file,
       beforeCommit: () => refuseMoreParts(parts),
-    };
+    });
     const operations = placeFiles(operationsText, mapText, part.fieldname, file);
     const response = await run(operations);
     if (!part.file.readableEnded) {

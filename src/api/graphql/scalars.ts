@@ -9,8 +9,17 @@ export interface UploadedFile {
   readonly beforeCommit?: () => Promise<void>;
 }
 
+/** Marks the files the multipart handler made: JSON variables can carry no symbol, so they cannot pose as a file. */
+const UPLOADED_FILE = Symbol('UploadedFile');
+
+export function uploadedFile(file: UploadedFile): UploadedFile {
+  return Object.assign(Object.create(null), file, { [UPLOADED_FILE]: true }) as UploadedFile;
+}
+
 export function isUploadedFile(value: unknown): value is UploadedFile {
-  return typeof value === 'object' && value !== null && 'stream' in value && 'filename' in value;
+  return (
+    typeof value === 'object' && value !== null && (value as { [UPLOADED_FILE]?: boolean })[UPLOADED_FILE] === true
+  );
 }
 
 export const UploadScalar = new GraphQLScalarType({

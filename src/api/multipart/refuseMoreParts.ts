@@ -5,7 +5,7 @@ import { AppError } from '../../errors/AppError.ts';
  * Reads on after an upload's one file part: the request must end there. A second file, or a field after the file
  * (which would otherwise be silently ignored, e.g. `mode=REPLACE`), is INVALID_REQUEST and the upload is not kept.
  */
-export async function refuseMoreParts(parts: AsyncIterableIterator<Multipart>): Promise<void> {
+export async function refuseMoreParts(parts: AsyncIterator<Multipart>): Promise<void> {
   let next: IteratorResult<Multipart>;
   try {
     next = await parts.next();

@@ -5,6 +5,7 @@ import type { Principal } from '../../auth/Principal.ts';
 import { AppError } from '../../errors/AppError.ts';
 import { cancelTask } from '../../tasks/cancelTask.ts';
 import { type IngestionStatus, type IngestMode, ingestionStatuses } from '../../tasks/IngestionTask.ts';
+import { multipartParts } from '../multipart/multipartParts.ts';
 import { refuseMoreParts } from '../multipart/refuseMoreParts.ts';
 import { taskView } from '../taskView.ts';
 import { REJECTIONS_CSV_HEADER, rejectionCsvRecord } from './rejectionsCsv.ts';
@@ -33,9 +34,10 @@ export async function restRoutes(app: FastifyInstance, options: { services: Serv
       }
       const principal = request.principal as Principal;
       const fields = new Map<string, string>();
-      const parts = request.parts();
+      const parts = multipartParts(request);
       for await (const part of parts) {
         if (part.type === 'field') {
+          if (part.valueTruncated) throw new AppError('INVALID_REQUEST', 'a field is longer than 1 MiB');
           if (!UPLOAD_FIELDS.has(part.fieldname) || fields.has(part.fieldname)) {
             throw new AppError(
               'INVALID_REQUEST',
