@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -19,26 +19,56 @@ function ensureBuilt(): void {
 
 export interface BrowserApp {
   app: TestApp;
+  browser: Browser;
+  /** The first context and its page: signed in as the server admin unless started with `signIn: false`. */
   context: BrowserContext;
   page: Page;
   /** A scratch folder for files to upload. */
   filesDir: string;
-  screenshot(name: string): Promise<void>;
+  /** Another browser context (its own cookies and storage, like a second browser), not signed in. */
+  newPage(): Promise<Page>;
+  /** A full-page screenshot of `page` (the first page by default) in test-output/screenshots/{name}.png. */
+  screenshot(name: string, page?: Page): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The real server (PGlite + DuckDB) serving web/dist, and a fresh headless Debian Chromium driving it. */
-export async function startBrowserApp(options: { env?: Record<string, string> } = {}): Promise<BrowserApp> {
+/**
+ * Opens a sign-in link (`/sign-in#key=…`, as the server logs at its first start) and waits until the app is
+ * signed in: the key has left the address and the header names the workspace.
+ */
+export async function signInWithLink(page: Page, secret: string): Promise<void> {
+  await page.goto(`/sign-in#key=${secret}`);
+  await page.waitForURL((url) => url.pathname !== '/sign-in' && url.hash === '');
+  await page.locator('.session-who').waitFor();
+}
+
+/** Signs in through the form on /sign-in, as a person pasting a key would. Does not wait for the outcome. */
+export async function submitSignInForm(page: Page, secret: string): Promise<void> {
+  if (new URL(page.url()).pathname !== '/sign-in') await page.goto('/sign-in');
+  await page.getByLabel('API key', { exact: true }).fill(secret);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+/**
+ * The real server (PGlite + DuckDB) serving web/dist, and a fresh headless Debian Chromium driving it, signed in
+ * with the bootstrap server-admin key's sign-in link (`signIn: false` leaves it on no page, signed out).
+ */
+export async function startBrowserApp(
+  options: { env?: Record<string, string>; signIn?: boolean; worker?: boolean } = {},
+): Promise<BrowserApp> {
   ensureBuilt();
-  const app = await startTestApp({ backend: 'pglite', env: { WEB_ROOT: webDist, ...options.env } });
-  const profile = await mkdtemp(path.join(tmpdir(), 'tributary-chromium-'));
+  const app = await startTestApp({
+    backend: 'pglite',
+    env: { WEB_ROOT: webDist, ...options.env },
+    ...(options.worker === false ? { worker: false } : {}),
+  });
   const filesDir = await mkdtemp(path.join(tmpdir(), 'tributary-files-'));
-  let context: BrowserContext;
+  let browser: Browser;
   try {
-    context = await chromium.launchPersistentContext(profile, {
+    browser = await chromium.launch({
       executablePath: CHROMIUM,
+      headless: true,
       args: [
-        '--headless',
         '--no-sandbox',
         '--disable-gpu',
         '--disable-quic',
@@ -47,30 +77,48 @@ export async function startBrowserApp(options: { env?: Record<string, string> } 
         '--disable-component-update',
         '--disable-sync',
       ],
-      acceptDownloads: true,
-      viewport: { width: 1280, height: 900 },
-      baseURL: app.baseUrl,
     });
   } catch (error) {
     await app.close();
     throw error;
   }
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(20_000);
+  const newContext = async () => {
+    const context = await browser.newContext({
+      acceptDownloads: true,
+      viewport: { width: 1280, height: 900 },
+      baseURL: app.baseUrl,
+    });
+    context.setDefaultTimeout(20_000);
+    return context;
+  };
+  const close = async () => {
+    await browser.close().catch(() => {});
+    await app.close();
+    await rm(filesDir, { recursive: true, force: true });
+  };
+  let context: BrowserContext;
+  let page: Page;
+  try {
+    context = await newContext();
+    page = await context.newPage();
+    if (options.signIn !== false) await signInWithLink(page, app.adminKey);
+  } catch (error) {
+    await close();
+    throw error;
+  }
   await mkdir(screenshotDir, { recursive: true });
   return {
     app,
+    browser,
     context,
     page,
     filesDir,
-    async screenshot(name) {
-      await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
+    async newPage() {
+      return (await newContext()).newPage();
     },
-    async close() {
-      await context.close().catch(() => {});
-      await app.close();
-      await rm(profile, { recursive: true, force: true });
-      await rm(filesDir, { recursive: true, force: true });
+    async screenshot(name, shown = page) {
+      await shown.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
     },
+    close,
   };
 }

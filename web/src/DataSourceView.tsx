@@ -1,5 +1,5 @@
 import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
-import { ApiError, gql } from './api.ts';
+import { type ApiError, asApiError, gql } from './api.ts';
 import { DailyChart, type Point } from './Chart.tsx';
 import { formatCount, formatTime } from './format.ts';
 import { ProblemMessage } from './ProblemMessage.tsx';
@@ -22,10 +22,6 @@ const OVERVIEW = `query Source($name: String!) {
 const SERIES = `query Series($name: String!, $metric: String!) {
   dataSourceTimeSeries(dataSourceName: $name, metric: $metric) { day value }
 }`;
-
-function asApiError(caught: unknown): ApiError {
-  return caught instanceof ApiError ? caught : new ApiError('NETWORK_ERROR', String(caught));
-}
 
 /** A data source: its schema, its summary and one metric's daily sum, so a user sees their data arrive. */
 export function DataSourceView({ name }: { name: string }) {

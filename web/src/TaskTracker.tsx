@@ -2,9 +2,10 @@ import { useState } from 'react';
 import { ApiError, cancelTask, type Status, type Task, TERMINAL } from './api.ts';
 import { formatBytes, formatCount, formatDuration, formatTime, statusWord } from './format.ts';
 import { useLiveTask, useNow } from './live.ts';
-import { ProblemMessage } from './ProblemMessage.tsx';
+import { ErrorId, ProblemMessage } from './ProblemMessage.tsx';
 import { Rejections } from './Rejections.tsx';
 import { Link } from './router.tsx';
+import { mayCancel, usePrincipal } from './session.ts';
 
 const HAPPY_PATH: Status[] = ['PENDING', 'UPLOADED', 'VALIDATING', 'INGESTING', 'SUCCEEDED'];
 
@@ -48,6 +49,7 @@ export function nextStep(code: string | null): string {
 /** The live view of one task: status, timeline with time per state, validation progress, row ledger, failure. */
 export function TaskTracker(props: { taskId: string; initial?: Task; compact?: boolean; withRejections?: boolean }) {
   const { task, error, channel, setTask } = useLiveTask(props.taskId, props.initial);
+  const principal = usePrincipal();
   const running = task ? !TERMINAL.has(task.status) : true;
   const now = useNow(running);
   const [cancelError, setCancelError] = useState<ApiError | undefined>();
@@ -85,7 +87,7 @@ export function TaskTracker(props: { taskId: string; initial?: Task; compact?: b
         <span className="channel muted">
           {channel === 'live' ? 'live' : channel === 'polling' ? 'polling every second' : channel === 'done' ? '' : '…'}
         </span>
-        {running ? (
+        {running && mayCancel(principal, task.taskId) ? (
           <button type="button" className="button danger small" onClick={cancel} disabled={cancelling}>
             {cancelling ? 'Cancelling…' : 'Cancel task'}
           </button>
@@ -108,6 +110,7 @@ export function TaskTracker(props: { taskId: string; initial?: Task; compact?: b
         <div className="problem failure" role="alert">
           <p>
             <code className="code">{task.errorCode ?? 'FAILED'}</code> {task.errorMessage}
+            {task.errorId ? <ErrorId id={task.errorId} /> : null}
           </p>
           <p>
             <strong>What to do next:</strong> {nextStep(task.errorCode)}

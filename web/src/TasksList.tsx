@@ -4,6 +4,7 @@ import { formatBytes, formatCount, formatTime, statusWord } from './format.ts';
 import { Pager } from './Pager.tsx';
 import { ProblemMessage } from './ProblemMessage.tsx';
 import { Link, navigate } from './router.tsx';
+import { mayCancel, usePrincipal } from './session.ts';
 
 const PAGE = 20;
 const QUERY = `query Tasks($first: Int, $after: String, $status: IngestionStatus, $dataSourceName: String) {
@@ -29,6 +30,7 @@ export function TasksList({ query }: { query: URLSearchParams }) {
   const [draftSource, setDraftSource] = useState(source);
   const [tick, setTick] = useState(0);
   const ids = { status: useId(), source: useId() };
+  const principal = usePrincipal();
   const after = cursors[cursors.length - 1] ?? null;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: tick asks for a refresh of the same page.
@@ -159,7 +161,7 @@ export function TasksList({ query }: { query: URLSearchParams }) {
                     {formatTime(task.createdAt)}
                   </td>
                   <td className="actions">
-                    {!TERMINAL.has(task.status) ? (
+                    {!TERMINAL.has(task.status) && mayCancel(principal, task.taskId) ? (
                       <button
                         type="button"
                         className="button danger small"

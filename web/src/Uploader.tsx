@@ -1,7 +1,9 @@
 import { type DragEvent, type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, type Task, uploadLimits } from './api.ts';
 import { formatBytes, formatDuration } from './format.ts';
-import { ProblemMessage } from './ProblemMessage.tsx';
+import { ErrorId, ProblemMessage } from './ProblemMessage.tsx';
+import { Link } from './router.tsx';
+import { rememberUpload, roleAtLeast, usePrincipal } from './session.ts';
 import { TaskTracker } from './TaskTracker.tsx';
 import { checkFile, dataSourceProblem, type FileCheck, type Progress, UploadAborted, uploadFile } from './upload.ts';
 
@@ -15,7 +17,7 @@ interface Item {
   dataSourceName?: string;
   mode?: 'APPEND' | 'REPLACE';
   progress?: Progress;
-  error?: { code: string; message: string; details?: string | null };
+  error?: { code: string; message: string; details?: string | null; errorId?: string | null };
   task?: Task;
 }
 
@@ -42,7 +44,26 @@ function rememberRecent(name: string): string[] {
 
 let nextId = 1;
 
+/** The upload page: the uploader for UPLOADER and ADMIN; a VIEWER, who may not upload, is told so instead. */
+export function UploadPage() {
+  const principal = usePrincipal();
+  if (roleAtLeast(principal.role, 'UPLOADER')) return <Uploader />;
+  return (
+    <section aria-labelledby="upload-heading">
+      <h1 id="upload-heading">Upload sales data</h1>
+      <p className="notice" role="note">
+        Your key has the role <strong>{principal.role}</strong> in workspace <strong>{principal.workspace}</strong>: you
+        can follow <Link href="/tasks">tasks</Link> and look at <Link href="/sources">data sources</Link>, but not
+        upload. Ask an admin of your workspace for an UPLOADER key to upload files.
+      </p>
+    </section>
+  );
+}
+
 export function Uploader() {
+  const principal = usePrincipal();
+  // Only an ADMIN may REPLACE; an UPLOADER appends (the server would answer FORBIDDEN).
+  const mayReplace = roleAtLeast(principal.role, 'ADMIN');
   const [items, setItems] = useState<Item[]>([]);
   const [recent, setRecent] = useState<string[]>(readRecent);
   const [name, setName] = useState(() => readRecent()[0] ?? '');
@@ -103,9 +124,10 @@ export function Uploader() {
         if (result.__typename === 'UploadError') {
           update(next.id, {
             phase: 'failed',
-            error: { code: result.code, message: result.message, details: result.details },
+            error: { code: result.code, message: result.message, details: result.details, errorId: result.errorId },
           });
         } else {
+          rememberUpload(principal, result.taskId);
           update(next.id, { phase: 'accepted', task: result });
         }
       })
@@ -114,7 +136,7 @@ export function Uploader() {
         else update(next.id, { phase: 'failed', error: { code: 'CLIENT_ERROR', message: String(error) } });
       })
       .finally(() => handles.current.delete(next.id));
-  }, [items, update]);
+  }, [items, update, principal]);
 
   const nameProblem = dataSourceProblem(name);
   const showNameProblem = touched && nameProblem !== null;
@@ -146,7 +168,11 @@ export function Uploader() {
     setRecent(rememberRecent(name));
     const queued = new Set(sendable.map((item) => item.id));
     setItems((all) =>
-      all.map((item) => (queued.has(item.id) ? { ...item, phase: 'queued', dataSourceName: name, mode } : item)),
+      all.map((item) =>
+        queued.has(item.id)
+          ? { ...item, phase: 'queued', dataSourceName: name, mode: mayReplace ? mode : 'APPEND' }
+          : item,
+      ),
     );
   };
 
@@ -227,18 +253,26 @@ export function Uploader() {
               {showNameProblem ? nameProblem : '1–64 letters, digits, “_” or “-”, starting with a letter.'}
             </p>
           </div>
-          <div className="field">
-            <label htmlFor={ids.mode}>Mode</label>
-            <select
-              id={ids.mode}
-              value={mode}
-              onChange={(event) => setMode(event.target.value as 'APPEND' | 'REPLACE')}
-            >
-              <option value="APPEND">Append rows</option>
-              <option value="REPLACE">Replace the file’s days</option>
-            </select>
-            <p className="hint">Replace drops earlier rows of the days this file covers.</p>
-          </div>
+          {mayReplace ? (
+            <div className="field">
+              <label htmlFor={ids.mode}>Mode</label>
+              <select
+                id={ids.mode}
+                value={mode}
+                onChange={(event) => setMode(event.target.value as 'APPEND' | 'REPLACE')}
+              >
+                <option value="APPEND">Append rows</option>
+                <option value="REPLACE">Replace the file’s days</option>
+              </select>
+              <p className="hint">Replace drops earlier rows of the days this file covers.</p>
+            </div>
+          ) : (
+            <div className="field">
+              <span className="label">Mode</span>
+              <p className="static-value">Append rows</p>
+              <p className="hint">Replacing the rows of a file’s days needs the ADMIN role.</p>
+            </div>
+          )}
           <div className="field submit">
             {/* Usable at once: each file's checks wait for the server's limit themselves. */}
             <button type="submit" className="button primary">
@@ -310,6 +344,11 @@ function QueueItem(props: { item: Item; onCancel: (item: Item) => void; onRemove
             <code className="code">{item.error.code}</code> {item.error.message}
           </p>
           {item.error.details ? <p className="muted">{item.error.details}</p> : null}
+          {item.error.errorId ? (
+            <p>
+              <ErrorId id={item.error.errorId} />
+            </p>
+          ) : null}
         </div>
       ) : null}
       {item.phase === 'accepted' && item.task ? (

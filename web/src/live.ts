@@ -2,7 +2,16 @@ import { type Client, createClient } from 'graphql-ws';
 import { useEffect, useState } from 'react';
 import { ApiError, gql, TASK_FIELDS, TASK_QUERY, type Task, TERMINAL } from './api.ts';
 
+/** The socket authenticates from the session cookie sent with its upgrade, so a new session needs a new client. */
 let client: Client | undefined;
+
+/** Closes the socket of the previous session (after signing in or out); the next subscription opens a new one. */
+export function resetLiveClient(): void {
+  const previous = client;
+  client = undefined;
+  void previous?.dispose();
+}
+
 function wsClient(): Client {
   client ??= createClient({
     url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,

@@ -1,9 +1,10 @@
 import { type AnchorHTMLAttributes, type MouseEvent, useEffect, useState } from 'react';
 
 /** A very small client-side router on the History API; the server answers index.html for any app path. */
-export function navigate(to: string): void {
+export function navigate(to: string, options: { replace?: boolean } = {}): void {
   if (to === location.pathname + location.search) return;
-  history.pushState(null, '', to);
+  if (options.replace) history.replaceState(null, '', to);
+  else history.pushState(null, '', to);
   dispatchEvent(new PopStateEvent('popstate'));
 }
 

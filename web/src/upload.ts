@@ -1,4 +1,4 @@
-import { type Task, UPLOAD_MUTATION, type UploadError } from './api.ts';
+import { reportUnauthenticated, type Task, UPLOAD_MUTATION, type UploadError } from './api.ts';
 
 export const DATA_SOURCE_RULE = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
@@ -123,7 +123,10 @@ export function uploadFile(
       if (result) resolve(result);
       else {
         const first = body.errors?.[0];
-        resolve(uploadError(first?.extensions?.code ?? `HTTP_${xhr.status}`, first?.message ?? 'The upload failed.'));
+        const code = first?.extensions?.code ?? `HTTP_${xhr.status}`;
+        // The session ended while the file was chosen or sent: the app goes to the sign-in page, like any call.
+        if (code === 'UNAUTHENTICATED') reportUnauthenticated();
+        resolve(uploadError(code, first?.message ?? 'The upload failed.'));
       }
     };
     xhr.onerror = () =>
