@@ -90,6 +90,8 @@ async function runOne(sizeMb: number, workDir: string): Promise<Result> {
   const port = await freePort();
   const child = await startServer(dataDir, port);
   const baseUrl = `http://127.0.0.1:${port}`;
+  // The first start wrote the server-admin key (DATA_DIR/admin-api-key); every API call carries it.
+  const authorization = `Bearer ${(await readFile(path.join(dataDir, 'admin-api-key'), 'utf8')).trim()}`;
   try {
     const form = new FormData();
     form.set(
@@ -106,7 +108,7 @@ async function runOne(sizeMb: number, workDir: string): Promise<Result> {
     const response = await fetch(`${baseUrl}/graphql`, {
       method: 'POST',
       body: form,
-      headers: { 'Apollo-Require-Preflight': 'true' },
+      headers: { authorization },
     });
     const body = (await response.json()) as { data?: { uploadSalesData: { taskId?: string; code?: string } } };
     const uploaded = performance.now();
@@ -120,7 +122,7 @@ async function runOne(sizeMb: number, workDir: string): Promise<Result> {
       errorMessage: string | null;
     };
     for (;;) {
-      task = (await (await fetch(`${baseUrl}/api/v1/tasks/${taskId}`)).json()) as typeof task;
+      task = (await (await fetch(`${baseUrl}/api/v1/tasks/${taskId}`, { headers: { authorization } })).json()) as typeof task;
       if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(task.status)) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

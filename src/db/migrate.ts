@@ -7,8 +7,12 @@ const migrationsFolder = new URL('./migrations/', import.meta.url);
  * Applies the numbered SQL files in migrations/ that have not run yet, each in its own transaction,
  * under an advisory lock so that several processes starting together apply each file once.
  */
-export async function migrate(db: SqlDatabase): Promise<string[]> {
-  const files = (await readdir(migrationsFolder)).filter((name) => /^\d{3}_[\w-]+\.sql$/.test(name)).sort();
+export async function migrate(db: SqlDatabase, options: { through?: string } = {}): Promise<string[]> {
+  const files = (await readdir(migrationsFolder))
+    .filter((name) => /^\d{3}_[\w-]+\.sql$/.test(name))
+    .sort()
+    // `through`: stop after this file (tests build a database as an earlier version left it).
+    .filter((name) => options.through === undefined || name <= options.through);
   const applied: string[] = [];
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(7270001)');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { storeNameOf } from '../../src/datasources/DataSourceStore.ts';
 import { asTask, authHeaders, getTask, uploadViaGraphql, waitForTerminal } from '../support/client.ts';
 import { FaultyProxy } from '../support/faultyProxy.ts';
 import { readServicesEnv, s3Settings, servicesMissing } from '../support/servicesEnv.ts';
@@ -39,7 +40,7 @@ describe('Druid faults', { skip: env ? false : servicesMissing }, () => {
     assert.deepEqual(proxy.droppedReplies, ['POST /druid/indexer/v1/task']);
     assert.equal(proxy.requests.filter((r) => r === 'POST /druid/indexer/v1/task').length, 2);
     const druidTasks = (await (
-      await fetch(`${services.DRUID_URL}/druid/indexer/v1/tasks?datasource=${dataSource}`)
+      await fetch(`${services.DRUID_URL}/druid/indexer/v1/tasks?datasource=${storeNameOf('default', dataSource)}`)
     ).json()) as { id: string }[];
     assert.deepEqual(
       druidTasks.map((t) => t.id),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { storeNameOf } from '../../src/datasources/DataSourceStore.ts';
 import { asTask, graphql, uploadViaGraphql, uploadViaRest, waitForTerminal } from '../support/client.ts';
 import { sampleSalesCsv } from '../support/sampleSales.ts';
 import { readServicesEnv, s3Settings, servicesMissing } from '../support/servicesEnv.ts';
@@ -29,6 +30,8 @@ describe('the pipeline on real services: S3Proxy, PostgreSQL and Druid', {
   const services = env ?? {};
   const druidUrl = services.DRUID_URL ?? '';
   const dataSource = `sales_${randomBytes(4).toString('hex')}`;
+  // The Druid datasource and object prefix of this data source in the workspace of the test's key.
+  const storeName = storeNameOf('default', dataSource);
   const sample = sampleSalesCsv(200);
   let app: TestApp;
 
@@ -47,7 +50,7 @@ describe('the pipeline on real services: S3Proxy, PostgreSQL and Druid', {
       await druidSql<{ rows: number; quantity: number; amount: number }>(
         druidUrl,
         `SELECT SUM("__row_count") AS "rows", SUM("quantity") AS quantity, SUM("amount") AS amount
-         FROM "${dataSource}" WHERE ${where}`,
+         FROM "${storeName}" WHERE ${where}`,
         parameters,
       )
     )[0];
@@ -107,7 +110,7 @@ describe('the pipeline on real services: S3Proxy, PostgreSQL and Druid', {
       s3.send(
         new HeadObjectCommand({
           Bucket: services.S3_BUCKET,
-          Key: `validated/${dataSource}/${task.taskId}/attempt-1.jsonl`,
+          Key: `validated/${storeName}/${task.taskId}/attempt-1.jsonl`,
         }),
       ),
       (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404,
