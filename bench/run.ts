@@ -122,7 +122,9 @@ async function runOne(sizeMb: number, workDir: string): Promise<Result> {
       errorMessage: string | null;
     };
     for (;;) {
-      task = (await (await fetch(`${baseUrl}/api/v1/tasks/${taskId}`, { headers: { authorization } })).json()) as typeof task;
+      task = (await (
+        await fetch(`${baseUrl}/api/v1/tasks/${taskId}`, { headers: { authorization } })
+      ).json()) as typeof task;
       if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(task.status)) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
