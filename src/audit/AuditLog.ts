@@ -63,14 +63,7 @@ export class AuditLog {
       cursorCondition = 'AND id < $3::bigint';
     }
     const scope = options.includeUnscoped ? '(workspace = $1 OR workspace IS NULL)' : 'workspace = $1';
-    const rows = await this.#db.query<{
-      id: string;
-      at: Date;
-      actor: string;
-      action: AuditAction;
-      target: string | null;
-      details: string | null;
-    }>(
+    const rows = await this.#db.query<AuditEvent>(
       `SELECT id::text AS id, at, actor, action, target, details FROM audit_events
        WHERE ${scope} ${cursorCondition} ORDER BY audit_events.id DESC LIMIT $2`,
       params,

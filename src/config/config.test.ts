@@ -36,6 +36,33 @@ test('Druid settings come with their retry bounds', () => {
   assert.deepEqual(config.druid, { url: 'http://127.0.0.1:8888', retrySeconds: 5, taskTimeoutSeconds: 3600 });
 });
 
+test('security settings: defaults, and PUBLIC_URL with a public HOST', () => {
+  const defaults = readConfig({}).security;
+  assert.equal(defaults.publicUrl, undefined);
+  assert.equal(defaults.oidc, undefined);
+  assert.deepEqual(
+    [defaults.uploadIdleTimeoutSeconds, defaults.maxConcurrentUploads, defaults.maxColumns, defaults.maxQueryCost],
+    [60, 4, 500, 10_000],
+  );
+  assert.equal(defaults.production, false);
+  const deployed = readConfig({
+    HOST: '0.0.0.0',
+    PUBLIC_URL: 'https://tributary.example.com',
+    OIDC_ISSUER: 'https://id.example.com/realms/sales',
+    OIDC_AUDIENCE: 'tributary',
+    NODE_ENV: 'production',
+  }).security;
+  assert.equal(deployed.publicUrl?.origin, 'https://tributary.example.com');
+  assert.deepEqual(deployed.oidc, {
+    issuer: 'https://id.example.com/realms/sales',
+    audience: 'tributary',
+    jwksUrl: undefined,
+    workspaceClaim: 'tributary_workspace',
+    roleClaim: 'tributary_role',
+  });
+  assert.equal(deployed.production, true);
+});
+
 test('a bad variable is named in the error', () => {
   const cases: [Record<string, string>, RegExp][] = [
     [{ PORT: 'eighty' }, /^PORT must be a whole number/],
@@ -49,6 +76,15 @@ test('a bad variable is named in the error', () => {
     [{ S3_BUCKET: 'b', S3_FORCE_PATH_STYLE: 'maybe' }, /^S3_FORCE_PATH_STYLE/],
     [{ DRUID_URL: 'http://127.0.0.1:8888' }, /^DRUID_URL needs S3_BUCKET/],
     [{ DRUID_URL: 'nope', S3_BUCKET: 'b' }, /^DRUID_URL must be a URL/],
+    [{ HOST: '0.0.0.0' }, /^PUBLIC_URL is required when HOST \(0\.0\.0\.0\) is not a loopback address/],
+    [{ PUBLIC_URL: 'ftp://x' }, /^PUBLIC_URL must be an http/],
+    [{ PUBLIC_URL: 'https://x.example/app' }, /^PUBLIC_URL must be an origin only/],
+    [{ ADMIN_API_KEY: 'secret' }, /^ADMIN_API_KEY must be "trb_"/],
+    [{ OIDC_ISSUER: 'https://id.example' }, /^OIDC_ISSUER and OIDC_AUDIENCE must be set together/],
+    [{ OIDC_ISSUER: 'nope', OIDC_AUDIENCE: 'a' }, /^OIDC_ISSUER must be a URL/],
+    [{ UPLOAD_IDLE_TIMEOUT_SECONDS: '0' }, /^UPLOAD_IDLE_TIMEOUT_SECONDS/],
+    [{ MAX_COLUMNS: 'many' }, /^MAX_COLUMNS/],
+    [{ MAX_QUERY_COST: '10' }, /^MAX_QUERY_COST must be between/],
   ];
   for (const [env, message] of cases) {
     assert.throws(

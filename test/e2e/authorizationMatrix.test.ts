@@ -13,6 +13,7 @@ import {
   waitForTerminal,
 } from '../support/client.ts';
 import { type OidcProvider, startOidcProvider } from '../support/oidcProvider.ts';
+import { pendingTask } from '../support/pendingTask.ts';
 import { sampleSalesCsv } from '../support/sampleSales.ts';
 import { backends, startTestApp, type TestApp } from '../support/testApp.ts';
 
@@ -214,19 +215,7 @@ for (const backend of backends) {
       assert.notEqual(metric, '');
 
       /** A task of `default` that the UPLOADER created and that is still cancellable. */
-      const cancellableTask = async () => {
-        const taskId = randomUUID();
-        await app.services.tasks.createPending({
-          taskId,
-          workspace: 'default',
-          dataSourceName: 'sales',
-          filename: 'pending.csv',
-          objectKey: `raw/default.sales/${taskId}/pending.csv`,
-          mode: 'APPEND',
-          createdBy: uploaderActor,
-        });
-        return taskId;
-      };
+      const cancellableTask = () => pendingTask(app, { dataSourceName: 'sales', createdBy: uploaderActor });
       const freshKeyId = async () =>
         (await app.services.keys.create({ workspace: 'default', name: 'to revoke', role: 'VIEWER', createdBy: null }))
           .apiKey.id;

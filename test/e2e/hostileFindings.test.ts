@@ -13,6 +13,7 @@ import {
   uploadViaRest,
   waitForTerminal,
 } from '../support/client.ts';
+import { pendingTask } from '../support/pendingTask.ts';
 import { multipartBody, slowRequest } from '../support/rawMultipart.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 
@@ -129,16 +130,7 @@ describe('hostile requests found against the embedded default', () => {
       await waitForTerminal(app, taskId);
       // Open subscriptions on one socket until refused: each subscription to a finished task ends after its first
       // event, so hold them open with a task that is still PENDING.
-      const pending = randomUUID();
-      await app.services.tasks.createPending({
-        taskId: pending,
-        workspace: 'default',
-        dataSourceName: 'ws_cap',
-        filename: 'p.csv',
-        objectKey: `raw/default.ws_cap/${pending}/p.csv`,
-        mode: 'APPEND',
-        createdBy: 'test',
-      });
+      const pending = await pendingTask(app, { dataSourceName: 'ws_cap', createdBy: 'test' });
       const open: AsyncIterator<unknown>[] = [];
       const outcomes: string[] = [];
       for (let i = 0; i < 25; i++) {
@@ -355,16 +347,7 @@ describe('hostile requests found against the embedded default', () => {
     });
     assert.equal(viaGraphql.result?.__typename, 'UploadError');
     assert.equal((viaGraphql.result as { code: string }).code, 'FORBIDDEN');
-    const adminsTask = randomUUID();
-    await app.services.tasks.createPending({
-      taskId: adminsTask,
-      workspace: 'default',
-      dataSourceName: 'sales',
-      filename: 'x.csv',
-      objectKey: `raw/default.sales/${adminsTask}/x.csv`,
-      mode: 'APPEND',
-      createdBy: 'key:someone-else',
-    });
+    const adminsTask = await pendingTask(app, { dataSourceName: 'sales', createdBy: 'key:someone-else' });
     const cancel = await call(uploader, 'POST', `/api/v1/tasks/${adminsTask}/cancel`);
     assert.equal(cancel.status, 403);
     const own = asTask(
