@@ -92,7 +92,7 @@ export const errorCatalogue = {
     status: 413,
     message: 'The compressed file expands far more than sales data does, so it was not read. Upload it uncompressed.',
   },
-  TASK_CANCELLED: {
+  UPLOAD_CANCELLED: {
     status: 409,
     message: 'The task was cancelled while its file was uploading, so the file was not kept.',
   },

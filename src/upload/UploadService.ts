@@ -111,7 +111,7 @@ export class UploadService {
       return await db.transaction(async (tx) => {
         const dataSource = await dataSources.ensure(principal.workspace, input.dataSourceName, tx);
         const task = await tasks.markUploaded(taskId, { ...file, dataSourceName: dataSource.name }, tx);
-        if (!task) throw new AppError('TASK_CANCELLED', `task ${taskId} was cancelled during its upload`);
+        if (!task) throw new AppError('UPLOAD_CANCELLED', `task ${taskId} was cancelled during its upload`);
         await jobs.sendIngest(taskId, tx);
         const actor = actorOf(principal);
         await audit.record(

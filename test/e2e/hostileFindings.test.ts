@@ -240,7 +240,7 @@ describe('hostile requests found against the embedded default', () => {
     }
   });
 
-  test('cancelling a PENDING upload answers the uploader TASK_CANCELLED (409), not a 503', async () => {
+  test('cancelling a PENDING upload answers the uploader UPLOAD_CANCELLED (409), not a 503', async () => {
     const slow = startSlowUpload(app, 'cancel_me');
     let taskId: string | undefined;
     for (let i = 0; i < 100 && !taskId; i++) {
@@ -253,7 +253,7 @@ describe('hostile requests found against the embedded default', () => {
     assert.equal(cancelled.status, 200);
     const answer = await slow.finish();
     assert.equal(answer.status, 409, answer.body);
-    assert.match(answer.body, /TASK_CANCELLED/);
+    assert.match(answer.body, /UPLOAD_CANCELLED/);
     const task = await call(app, 'GET', `/api/v1/tasks/${taskId}`);
     assert.equal((task.body as { status: string }).status, 'CANCELLED');
   });
