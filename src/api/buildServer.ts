@@ -15,6 +15,7 @@ import { typeDefs } from './graphql/typeDefs.ts';
 import { healthRoutes } from './healthRoutes.ts';
 import { restRoutes } from './rest/restRoutes.ts';
 import { registerBodyDeadline } from './security/bodyDeadline.ts';
+import { clientAddressRule } from './security/clientAddress.ts';
 import { OriginPolicy } from './security/OriginPolicy.ts';
 import { registerRequestGuard } from './security/requestGuard.ts';
 import { sessionRoutes } from './sessionRoutes.ts';
@@ -36,7 +37,9 @@ declare module 'fastify' {
 /** Builds the HTTP API (REST, GraphQL, subscriptions, health) without starting it; tests drive it directly. */
 export async function buildServer(services: Services): Promise<FastifyInstance> {
   const { config } = services;
+  const clientAddress = clientAddressRule(config.security.trustProxy);
   const app = Fastify({
+    trustProxy: clientAddress.trustProxy,
     loggerInstance: services.log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     // Uploads may take hours: they are ended by their own idle timeout and minimum rate (src/upload/uploadPace.ts),
@@ -45,6 +48,7 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
     forceCloseConnections: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
   });
+  app.server.maxConnections = config.security.maxConnections;
   const routes: RouteOptions[] = [];
   app.addHook('onRoute', (route) => {
     routes.push(route);
@@ -102,7 +106,7 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
   });
   registerErrorHandler(app);
   registerRequestGuard(app, { authenticator: services.authenticator, policy, secureCookies: secure });
-  registerBodyDeadline(app);
+  registerBodyDeadline(app, config.security.bodyTimeoutSeconds * 1000);
   app.setNotFoundHandler((request, reply) =>
     reply
       .code(404)
@@ -122,8 +126,20 @@ export async function buildServer(services: Services): Promise<FastifyInstance> 
   await app.register(healthRoutes, { services });
   await app.register(sessionRoutes, { services });
   await app.register(restRoutes, { services });
-  await app.register(graphqlRoutes, { schema, limits, log: services.log });
+  await app.register(graphqlRoutes, {
+    schema,
+    limits,
+    idleMs: config.security.uploadIdleTimeoutSeconds * 1000,
+    log: services.log,
+  });
   await app.register(webRoutes, { webRoot: config.webRoot });
-  attachSubscriptionServer(app, { schema, limits, authenticator: services.authenticator, policy, log: services.log });
+  attachSubscriptionServer(app, {
+    schema,
+    limits,
+    authenticator: services.authenticator,
+    policy,
+    addressOf: clientAddress.addressOf,
+    log: services.log,
+  });
   return app;
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../app/Services.ts';
+import { withTimeout } from '../timing/withTimeout.ts';
 
 /** /healthz: the process is alive. /readyz: the database and the stores answer. */
 export async function healthRoutes(app: FastifyInstance, options: { services: Services }): Promise<void> {
@@ -16,7 +17,7 @@ export async function healthRoutes(app: FastifyInstance, options: { services: Se
     const results = await Promise.all(
       Object.entries(checks).map(async ([name, check]) => {
         try {
-          await withTimeout(check(), 5000);
+          await withTimeout<unknown>(check(), 5000, () => new Error('no answer within 5000 ms'));
           return [name, 'ok'] as const;
         } catch (error) {
           log.warn({ err: error, check: name }, 'readiness check failed');
@@ -29,11 +30,4 @@ export async function healthRoutes(app: FastifyInstance, options: { services: Se
       .code(ready ? 200 : 503)
       .send({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
   });
-}
-
-function withTimeout(work: Promise<unknown>, ms: number): Promise<unknown> {
-  return Promise.race([
-    work,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref()),
-  ]);
 }

@@ -44,8 +44,9 @@ export async function sessionRoutes(app: FastifyInstance, options: { services: S
   );
 
   app.delete('/api/v1/session', { config: { access: 'SIGNED_IN' } }, async (request, reply) => {
+    // The cookie's session ends whatever the request authenticated with (a bearer header too).
     const secret = request.cookies[SESSION_COOKIE];
-    if (secret !== undefined && request.principal?.via === 'session') {
+    if (secret !== undefined && request.principal) {
       await sessions.close(secret);
       await audit.record({
         workspace: request.principal.workspace,

@@ -32,8 +32,8 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /**
  * Turns credentials into a Principal: an API key (`Bearer trb_…`), an OIDC JWT (`Bearer eyJ…`) or a session
- * cookie. No credential, or a bad one, is UNAUTHENTICATED; an address with too many failed attempts in the last
- * minute gets TOO_MANY_REQUESTS with a Retry-After, whatever it sends. Refusals are written to the audit log.
+ * cookie. No credential, or a bad one, is UNAUTHENTICATED; once an address has had too many refusals in the last
+ * minute, its further refusals are TOO_MANY_REQUESTS with a Retry-After. Refusals are written to the audit log.
  */
 export class Authenticator {
   readonly #deps: AuthenticatorDeps;
@@ -48,16 +48,20 @@ export class Authenticator {
     if (credentials.authorization === undefined && credentials.sessionSecret === undefined) {
       throw new AppError('UNAUTHENTICATED', 'no credential was sent');
     }
-    const failures = await this.#failures.get(credentials.address);
-    if (failures !== null && failures.remainingPoints <= 0) {
-      throw new AppError('TOO_MANY_REQUESTS', 'too many failed authentications from this address', {
-        retryAfterSeconds: Math.max(1, Math.ceil(failures.msBeforeNext / 1000)),
-      });
-    }
     try {
       return await this.#principalOf(credentials);
     } catch (error) {
-      if (error instanceof AppError && error.code === 'UNAUTHENTICATED') await this.#refused(credentials, error);
+      if (!(error instanceof AppError) || error.code !== 'UNAUTHENTICATED') throw error;
+      // A valid credential always works (a shared proxy address must not lock everyone out); refusals are counted,
+      // and past the limit they are answered 429, so guessing is slowed. The secrets are 238-bit random strings
+      // and signed tokens: the limit protects the service more than the secrets.
+      const failures = await this.#failures.get(credentials.address);
+      if (failures !== null && failures.remainingPoints <= 0) {
+        throw new AppError('TOO_MANY_REQUESTS', 'too many failed authentications from this address', {
+          retryAfterSeconds: Math.max(1, Math.ceil(failures.msBeforeNext / 1000)),
+        });
+      }
+      await this.#refused(credentials, error);
       throw error;
     }
   }

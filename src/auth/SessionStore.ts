@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { SqlExecutor } from '../db/SqlDatabase.ts';
 import { secretHash } from './apiKeySecret.ts';
 
+/** Sessions one key may hold at once (browsers, devices); the oldest ends when a newer one opens. */
+export const MAX_SESSIONS_PER_KEY = 20;
+
 /** Browser sessions, stored server-side (only a hash of the cookie value); a session dies with its key. */
 export class SessionStore {
   readonly #db: SqlExecutor;
@@ -22,6 +25,12 @@ export class SessionStore {
       keyId,
       expiresAt,
     ]);
+    // A key keeps its newest MAX_SESSIONS_PER_KEY sessions: signing in again and again cannot grow the table.
+    await this.#db.query(
+      `DELETE FROM sessions WHERE key_id = $1 AND secret_sha256 NOT IN (
+         SELECT secret_sha256 FROM sessions WHERE key_id = $1 ORDER BY created_at DESC LIMIT $2)`,
+      [keyId, MAX_SESSIONS_PER_KEY],
+    );
     return { secret, expiresAt };
   }
 

@@ -85,6 +85,7 @@ test('a bad variable is named in the error', () => {
     [{ UPLOAD_IDLE_TIMEOUT_SECONDS: '0' }, /^UPLOAD_IDLE_TIMEOUT_SECONDS/],
     [{ MAX_COLUMNS: 'many' }, /^MAX_COLUMNS/],
     [{ MAX_QUERY_COST: '10' }, /^MAX_QUERY_COST must be between/],
+    [{ TRUST_PROXY: 'the proxy' }, /^TRUST_PROXY must list addresses/],
   ];
   for (const [env, message] of cases) {
     assert.throws(

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { assertTrustProxy } from '../api/security/clientAddress.ts';
 
 /** Everything the service reads from its environment, validated once at start. */
 export type ProcessRole = 'all' | 'api' | 'worker';
@@ -49,6 +50,12 @@ export interface SecurityConfig {
   authFailuresPerMinute: number;
   /** NODE_ENV=production: no GraphQL introspection. */
   production: boolean;
+  /** A request body other than an upload must arrive whole within this time. */
+  bodyTimeoutSeconds: number;
+  /** Open connections one API process accepts (a bound on sockets and file descriptors). */
+  maxConnections: number;
+  /** Proxies whose X-Forwarded-For is believed (addresses, CIDRs, `loopback`, …); unset: the TCP peer is the client. */
+  trustProxy: string[] | undefined;
 }
 
 export interface OidcConfig {
@@ -207,7 +214,25 @@ function readSecurityConfig(env: NodeJS.ProcessEnv, host: string): SecurityConfi
     maxQueryCost: integer(env, 'MAX_QUERY_COST', 10_000, 100, 1_000_000),
     authFailuresPerMinute: integer(env, 'AUTH_FAILURES_PER_MINUTE', 10, 1, 1_000_000),
     production: optional(env, 'NODE_ENV') === 'production',
+    trustProxy: trustProxyList(env),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', 4096, 16, 1_000_000),
+    bodyTimeoutSeconds: integer(env, 'BODY_TIMEOUT_SECONDS', 30, 1, 3600),
   };
+}
+
+function trustProxyList(env: NodeJS.ProcessEnv): string[] | undefined {
+  const text = optional(env, 'TRUST_PROXY');
+  if (text === undefined) return undefined;
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  try {
+    assertTrustProxy(entries);
+  } catch {
+    throw new ConfigError(`TRUST_PROXY must list addresses, CIDRs or loopback/linklocal/uniquelocal, got "${text}"`);
+  }
+  return entries;
 }
 
 function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {

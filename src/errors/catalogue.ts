@@ -19,7 +19,7 @@ export const errorCatalogue = {
   PREFLIGHT_REQUIRED: {
     status: 400,
     message:
-      'Multipart GraphQL requests must carry a non-simple header such as "Apollo-Require-Preflight: true" (CSRF protection).',
+      'A request signed in by the session cookie that changes something must carry this site\'s Origin or a header such as "Apollo-Require-Preflight: true" (CSRF protection).',
   },
   TASK_NOT_FOUND: { status: 404, message: 'No ingestion task has this id.' },
   NO_TIMESTAMP_COLUMN: {

@@ -101,11 +101,13 @@ export class TaskStore {
     return rows[0]?.n ?? 0;
   }
 
-  async recordUploadProgress(taskId: string, bytesReceived: number): Promise<void> {
-    await this.#db.query(
-      `UPDATE tasks SET file_size_bytes = $2, updated_at = now() WHERE id = $1 AND status = 'PENDING'`,
+  /** Records bytes received; false when the task is no longer PENDING (cancelled), so the upload stops. */
+  async recordUploadProgress(taskId: string, bytesReceived: number): Promise<boolean> {
+    const rows = await this.#db.query(
+      `UPDATE tasks SET file_size_bytes = $2, updated_at = now() WHERE id = $1 AND status = 'PENDING' RETURNING id`,
       [taskId, bytesReceived],
     );
+    return rows.length === 1;
   }
 
   /**
@@ -399,7 +401,11 @@ export function decodeTaskCursor(cursor: string): { createdAt: string; id: strin
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw invalid();
   const [createdAt, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   if (rest.length > 0 || !createdAt || !id || !isTaskId(id) || !ISO_INSTANT.test(createdAt)) throw invalid();
-  if (Number.isNaN(Date.parse(createdAt))) throw invalid();
+  // A real instant only (not 2025-02-30, not year 0): what the database would refuse is refused here, as 400.
+  const instant = new Date(createdAt);
+  if (Number.isNaN(instant.getTime()) || instant.toISOString() !== createdAt || instant.getUTCFullYear() < 1970) {
+    throw invalid();
+  }
   return { createdAt, id };
 }
 

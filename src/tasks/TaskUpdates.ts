@@ -32,6 +32,13 @@ export class TaskUpdates {
     this.#unlisten = undefined;
   }
 
+  /** How many watchers are open (each subscription holds one until it ends). */
+  watching(): number {
+    let count = 0;
+    for (const listeners of this.#listeners.values()) count += listeners.size;
+    return count;
+  }
+
   async *watch(taskId: string, signal?: AbortSignal): AsyncGenerator<IngestionTask> {
     let changed = true;
     let wakeUp: (() => void) | undefined;

@@ -90,17 +90,28 @@ export class UploadService {
       );
     });
     let lastProgress = Date.now();
+    let cancelled = false;
     const inspection = inspectUpload(
-      enforceUploadPace(input.file, {
-        idleTimeoutMs: this.#deps.idleTimeoutMs,
-        minBytesPerSecond: this.#deps.minBytesPerSecond,
-      }),
+      stopWhenCancelled(
+        enforceUploadPace(input.file, {
+          idleTimeoutMs: this.#deps.idleTimeoutMs,
+          minBytesPerSecond: this.#deps.minBytesPerSecond,
+        }),
+        () => cancelled,
+        taskId,
+      ),
       {
         maxBytes: this.#deps.maxUploadBytes,
         onProgress: (bytes) => {
           if (Date.now() - lastProgress < PROGRESS_INTERVAL_MS) return;
           lastProgress = Date.now();
-          void tasks.recordUploadProgress(taskId, bytes).catch(() => {});
+          // The progress write also tells whether the task was cancelled meanwhile: then the upload stops reading.
+          void tasks.recordUploadProgress(taskId, bytes).then(
+            (pending) => {
+              if (!pending) cancelled = true;
+            },
+            () => {},
+          );
         },
       },
     );
@@ -143,6 +154,18 @@ export class UploadService {
       await tasks.deletePending(taskId).catch(() => {});
       throw error instanceof AppError ? error : new AppError('STORAGE_UNAVAILABLE', describe(error), { cause: error });
     }
+  }
+}
+
+/** Ends the upload with UPLOAD_CANCELLED at the next chunk once its task was cancelled. */
+async function* stopWhenCancelled(
+  source: AsyncIterable<Buffer>,
+  isCancelled: () => boolean,
+  taskId: string,
+): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    if (isCancelled()) throw new AppError('UPLOAD_CANCELLED', `task ${taskId} was cancelled during its upload`);
+    yield chunk;
   }
 }
 

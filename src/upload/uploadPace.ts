@@ -1,4 +1,5 @@
 import { AppError } from '../errors/AppError.ts';
+import { withTimeout } from '../timing/withTimeout.ts';
 
 export interface UploadPace {
   /** No byte for this long ends the upload. Also the window over which the minimum rate is measured. */
@@ -23,7 +24,15 @@ export async function* enforceUploadPace(
   let total = 0;
   for (;;) {
     const waitStart = now();
-    const next = await withinIdleTimeout(iterator.next(), pace.idleTimeoutMs, () => total);
+    const next = await withTimeout(
+      iterator.next(),
+      pace.idleTimeoutMs,
+      () =>
+        new AppError(
+          'UPLOAD_INTERRUPTED',
+          `no byte arrived for ${Math.round(pace.idleTimeoutMs / 1000)} s after ${total} bytes`,
+        ),
+    );
     if (next.done) return;
     const chunk = next.value;
     total += chunk.length;
@@ -42,21 +51,4 @@ export async function* enforceUploadPace(
     }
     yield chunk;
   }
-}
-
-function withinIdleTimeout<T>(work: Promise<T>, ms: number, received: () => number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new AppError(
-            'UPLOAD_INTERRUPTED',
-            `no byte arrived for ${Math.round(ms / 1000)} s after ${received()} bytes`,
-          ),
-        ),
-      ms,
-    );
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

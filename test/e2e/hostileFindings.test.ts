@@ -240,8 +240,10 @@ describe('hostile requests found against the embedded default', () => {
     }
   });
 
-  test('cancelling a PENDING upload answers the uploader UPLOAD_CANCELLED (409), not a 503', async () => {
-    const slow = startSlowUpload(app, 'cancel_me');
+  test('cancelling a PENDING upload stops it at once and answers the uploader UPLOAD_CANCELLED (409), not a 503', async () => {
+    // ~60 pieces 150 ms apart: 9 s to send in full, so an answer within a few seconds of the cancel proves the
+    // upload stopped reading (before, a cancelled upload streamed on to the end, outside the concurrent-upload cap).
+    const slow = startSlowUpload(app, 'cancel_me', 16 * 1024);
     let taskId: string | undefined;
     for (let i = 0; i < 100 && !taskId; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -251,7 +253,12 @@ describe('hostile requests found against the embedded default', () => {
     assert.ok(taskId, 'the upload shows as a PENDING task');
     const cancelled = await call(app, 'POST', `/api/v1/tasks/${taskId}/cancel`);
     assert.equal(cancelled.status, 200);
+    const cancelledAt = performance.now();
     const answer = await slow.finish();
+    assert.ok(
+      performance.now() - cancelledAt < 4000,
+      `answered ${Math.round(performance.now() - cancelledAt)} ms after the cancel`,
+    );
     assert.equal(answer.status, 409, answer.body);
     assert.match(answer.body, /UPLOAD_CANCELLED/);
     const task = await call(app, 'GET', `/api/v1/tasks/${taskId}`);
@@ -459,13 +466,14 @@ describe('slow, stalled and too many uploads', () => {
 function startSlowUpload(
   app: TestApp,
   dataSourceName: string,
+  pieceBytes = 64 * 1024,
 ): { finish: () => Promise<{ status: number; body: string }> } {
   const { body, contentType } = multipartBody([
     { name: 'dataSourceName', value: dataSourceName },
     { name: 'file', value: `ts,v\n${'2025-01-01,1\n'.repeat(50_000)}`, filename: 'slow.csv' },
   ]);
   const pieces: Buffer[] = [];
-  for (let at = 0; at < body.length; at += 64 * 1024) pieces.push(body.subarray(at, at + 64 * 1024));
+  for (let at = 0; at < body.length; at += pieceBytes) pieces.push(body.subarray(at, at + pieceBytes));
   const answer = slowRequest(`${app.baseUrl}/api/v1/uploads`, {
     headers: authHeaders(app, { 'content-type': contentType }),
     pieces,
@@ -473,3 +481,144 @@ function startSlowUpload(
   });
   return { finish: () => answer };
 }
+
+describe('found in review: sockets, subscriptions, the failure limiter, cursors, slow multipart bodies', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({
+      worker: false,
+      env: { UPLOAD_IDLE_TIMEOUT_SECONDS: '1', BODY_TIMEOUT_SECONDS: '1', AUTH_FAILURES_PER_MINUTE: '3' },
+    });
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  const socketFor = (authorization: string | undefined) =>
+    createClient({
+      url: `${app.baseUrl.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      lazy: true,
+      retryAttempts: 0,
+      connectionParams: authorization ? { authorization } : {},
+    });
+
+  test('a completed subscription releases its listener at once (2,000 subscribe/complete rounds leave none)', async () => {
+    const taskId = await pendingTask(app, { dataSourceName: 'leak', createdBy: 'test' });
+    const client = socketFor(app.authorization);
+    try {
+      for (let i = 0; i < 2000; i++) {
+        const events = client.iterate({
+          query: 'subscription($id: ID!) { ingestionTaskUpdated(taskId: $id) { status } }',
+          variables: { id: taskId },
+        });
+        await events.next();
+        await events.return?.();
+      }
+      for (let i = 0; i < 50 && app.services.taskUpdates.watching() > 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(app.services.taskUpdates.watching(), 0);
+    } finally {
+      await client.dispose();
+      await app.services.tasks.cancel('default', taskId);
+    }
+  });
+
+  test('a socket whose key is revoked is refused at its next subscription and closed', async () => {
+    const created = await graphql<{ createApiKey: { secret: string; apiKey: { id: string } } }>(
+      app,
+      'mutation { createApiKey(name: "socket", role: VIEWER) { secret apiKey { id } } }',
+    );
+    const taskId = await pendingTask(app, { dataSourceName: 'revoked_socket', createdBy: 'test' });
+    const client = socketFor(bearer(created.data?.createApiKey.secret ?? ''));
+    try {
+      const query = {
+        query: 'subscription($id: ID!) { ingestionTaskUpdated(taskId: $id) { status } }',
+        variables: { id: taskId },
+      };
+      const first = await client.iterate(query).next();
+      assert.equal(
+        (first.value as { data: { ingestionTaskUpdated: { status: string } } }).data.ingestionTaskUpdated.status,
+        'PENDING',
+      );
+      await graphql(app, 'mutation($id: ID!) { revokeApiKey(id: $id) { id } }', {
+        id: created.data?.createApiKey.apiKey.id,
+      });
+      await assert.rejects(client.iterate(query).next(), (error: unknown) =>
+        /UNAUTHENTICATED|4401/.test(
+          Array.isArray(error) ? JSON.stringify(error) : String((error as { code?: number }).code),
+        ),
+      );
+    } finally {
+      await client.dispose();
+      await app.services.tasks.cancel('default', taskId);
+    }
+  });
+
+  test('an address over the failure limit gets 429 for bad credentials, while a good key and session still work', async () => {
+    const session = await call(as(app, undefined), 'POST', '/api/v1/session', { body: { apiKey: app.adminKey } });
+    const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const bad = as(app, bearer(`trb_${'q'.repeat(40)}`));
+    for (let i = 0; i < 3; i++) await call(bad, 'GET', '/api/v1/tasks');
+    assert.equal((await call(bad, 'GET', '/api/v1/tasks')).status, 429);
+    assert.equal(
+      (await call(app, 'GET', '/api/v1/tasks')).status,
+      200,
+      'the admin behind the same address still works',
+    );
+    const viaCookie = await call(as(app, undefined), 'GET', '/api/v1/tasks', { headers: { cookie } });
+    assert.equal(viaCookie.status, 200);
+    assert.equal(viaCookie.headers.get('set-cookie'), null, 'a good session cookie is never cleared');
+  });
+
+  test('a cursor naming an impossible instant is 400, not a database error', async () => {
+    const cursor = Buffer.from(`2025-02-30T00:00:00.000Z|${randomUUID()}`).toString('base64url');
+    const answer = await call(app, 'GET', `/api/v1/tasks?after=${cursor}`);
+    assert.equal(answer.status, 400);
+    assert.equal((answer.body as { code: string }).code, 'INVALID_REQUEST');
+  });
+
+  test('no part of a multipart request can trickle forever: fields before the file, the end after it, other routes', async () => {
+    const operations = JSON.stringify({ query: '{ me { role } }' });
+    const { body, contentType } = multipartBody([
+      { name: 'operations', value: operations },
+      { name: 'map', value: '{}' },
+    ]);
+    // The fields before the file, one byte every 300 ms: ended after the idle timeout (1 s here).
+    const slowFields = await slowRequest(`${app.baseUrl}/graphql`, {
+      headers: authHeaders(app, { 'content-type': contentType }),
+      pieces: [...body].map((byte) => Buffer.from([byte])),
+      pauseMs: 300,
+    });
+    assert.equal(slowFields.status, 400, slowFields.body);
+    assert.match(slowFields.body, /UPLOAD_INTERRUPTED/);
+    assert.ok(slowFields.ms < 5000, `${slowFields.ms} ms`);
+    // A whole upload whose Content-Length promises more than is sent: the request never ends after the file.
+    const upload = multipartBody([
+      { name: 'dataSourceName', value: 'held' },
+      { name: 'file', value: 'sold_at,units\n2025-01-01,1\n', filename: 'h.csv' },
+    ]);
+    const held = await slowRequest(`${app.baseUrl}/api/v1/uploads`, {
+      headers: authHeaders(app, {
+        'content-type': upload.contentType,
+        'content-length': String(upload.body.length + 10),
+      }),
+      pieces: [upload.body],
+      pauseMs: 10,
+      stopAfter: 1,
+    });
+    assert.equal(held.status, 400, held.body);
+    assert.match(held.body, /UPLOAD_INTERRUPTED/);
+    const left = await call(app, 'GET', '/api/v1/tasks?dataSourceName=held');
+    assert.deepEqual((left.body as { tasks: unknown[] }).tasks, []);
+    // A multipart body sent to a route that takes none gets the body deadline (BODY_TIMEOUT_SECONDS, 1 s here).
+    const probe = await slowRequest(`${app.baseUrl}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=XX', 'content-length': '100000' },
+      pieces: Array.from({ length: 40 }, () => Buffer.from('x')),
+      pauseMs: 200,
+    });
+    assert.ok(probe.ms < 5000, `the connection was held ${Math.round(probe.ms)} ms`);
+  });
+});

@@ -254,7 +254,7 @@ describe('sessions, cookies and CSRF', () => {
 });
 
 describe('refused authentication is slowed per address', () => {
-  test('after AUTH_FAILURES_PER_MINUTE failures the address gets 429 with Retry-After, even with a good key', async () => {
+  test('after AUTH_FAILURES_PER_MINUTE failures, further refusals from the address are 429 with Retry-After', async () => {
     const app = await startTestApp({ worker: false, env: { AUTH_FAILURES_PER_MINUTE: '3' } });
     try {
       const bad = as(app, bearer(`trb_${'b'.repeat(40)}`));
@@ -264,11 +264,28 @@ describe('refused authentication is slowed per address', () => {
       assert.equal((limited.body as { code: string }).code, 'TOO_MANY_REQUESTS');
       const retryAfter = Number(limited.headers.get('retry-after'));
       assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
-      assert.equal((await call(app, 'GET', '/api/v1/tasks')).status, 429, 'the address is slowed whatever it sends');
-      const viaGraphql = await graphql(app, '{ me { role } }');
+      const viaGraphql = await graphql(as(app, bearer(`trb_${'c'.repeat(40)}`)), '{ me { role } }');
       assert.equal(viaGraphql.status, 429);
       assert.equal(viaGraphql.errors?.[0]?.extensions?.code, 'TOO_MANY_REQUESTS');
-      // Sending no credential at all is not a failed attempt (a browser's first visit): still 401, not counted.
+      // A valid key still works from that address: behind a shared proxy, one guesser must not lock everyone out.
+      assert.equal((await call(app, 'GET', '/api/v1/tasks')).status, 200);
+      // Sending no credential at all is not a failed attempt (a browser's first visit): 401, never 429.
+      assert.equal((await call(as(app, undefined), 'GET', '/api/v1/tasks')).status, 401);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('behind a proxy (TRUST_PROXY)', () => {
+  test('failures are counted per forwarded client address, not per proxy', async () => {
+    const app = await startTestApp({ worker: false, env: { AUTH_FAILURES_PER_MINUTE: '2', TRUST_PROXY: 'loopback' } });
+    try {
+      const bad = as(app, bearer(`trb_${'p'.repeat(40)}`));
+      const from = (address: string) => ({ headers: { 'x-forwarded-for': address } });
+      for (let i = 0; i < 2; i++) await call(bad, 'GET', '/api/v1/tasks', from('203.0.113.9'));
+      assert.equal((await call(bad, 'GET', '/api/v1/tasks', from('203.0.113.9'))).status, 429);
+      assert.equal((await call(bad, 'GET', '/api/v1/tasks', from('198.51.100.7'))).status, 401, 'another client');
     } finally {
       await app.close();
     }

@@ -30,6 +30,10 @@ async function seedBeforeWorkspaces(db: SqlDatabase): Promise<void> {
   await task('11111111-1111-4111-8111-111111111111', 'sales');
   await task('22222222-2222-4222-8222-222222222222', 'Sales');
   await task('33333333-3333-4333-8333-333333333333', 'returns');
+  await db.query(
+    `UPDATE tasks SET status = 'FAILED', error_code = 'INTERNAL',
+       error_message = 'Binder Error: Referenced column "x" not found' WHERE data_source_name = 'returns'`,
+  );
 }
 
 for (const backend of backends) {
@@ -61,6 +65,10 @@ for (const backend of backends) {
           ['default', 'returns'],
         ],
       );
+      const failed = await db.query<{ error_message: string }>(
+        `SELECT error_message FROM tasks WHERE error_code = 'INTERNAL'`,
+      );
+      assert.deepEqual(failed, [{ error_message: 'An internal error occurred. The error has been logged.' }]);
       assert.deepEqual(await migrate(db), [], 'a second run applies nothing');
     } finally {
       await db.close();

@@ -21,9 +21,9 @@ import { uploadedFile } from './scalars.ts';
  */
 export async function graphqlRoutes(
   app: FastifyInstance,
-  options: { schema: GraphQLSchema; limits: GraphqlLimits; log: Logger },
+  options: { schema: GraphQLSchema; limits: GraphqlLimits; idleMs: number; log: Logger },
 ): Promise<void> {
-  const { schema, limits, log } = options;
+  const { schema, limits, idleMs, log } = options;
 
   app.post('/graphql', { config: { access: 'SIGNED_IN' } }, async (request, reply) => {
     const context = { principal: request.principal as NonNullable<typeof request.principal> };
@@ -31,7 +31,7 @@ export async function graphqlRoutes(
       try {
         return send(
           reply,
-          await executeMultipart(request, reply, (operations) =>
+          await executeMultipart(request, reply, idleMs, (operations) =>
             executeGraphql(schema, operations, context, limits, log),
           ),
         );
@@ -58,9 +58,10 @@ export async function graphqlRoutes(
 async function executeMultipart(
   request: FastifyRequest,
   reply: FastifyReply,
+  idleMs: number,
   run: (operations: GraphqlRequest) => Promise<GraphqlResponse>,
 ): Promise<GraphqlResponse> {
-  const parts = multipartParts(request);
+  const parts = multipartParts(request, { idleMs });
   let operationsText: string | undefined;
   let mapText: string | undefined;
   for await (const part of parts) {

@@ -8,6 +8,7 @@ import { assertTaskId, encodeTaskCursor } from '../../tasks/TaskStore.ts';
 import { assertDataSourceName } from '../../upload/dataSourceName.ts';
 import { createWorkspace } from '../../workspaces/createWorkspace.ts';
 import { statusHistory } from '../taskView.ts';
+import { abortableSource } from './abortableSource.ts';
 import type { GraphqlContext } from './GraphqlContext.ts';
 import { DateTimeScalar, type UploadedFile, UploadScalar } from './scalars.ts';
 import { type UploadErrorValue, uploadErrorOf } from './uploadError.ts';
@@ -145,13 +146,18 @@ export function createResolvers(services: Services): IResolvers<unknown, Graphql
     },
     Subscription: {
       ingestionTaskUpdated: {
-        subscribe: async function* (_: unknown, args: { taskId: string }, { principal }: GraphqlContext) {
-          assertTaskId(args.taskId);
-          if (!(await tasks.get(principal.workspace, args.taskId))) {
-            throw new AppError('TASK_NOT_FOUND', `no task ${args.taskId}`);
-          }
-          for await (const task of taskUpdates.watch(args.taskId)) yield { ingestionTaskUpdated: task };
-        },
+        // Checks run at the first read, so a refusal reaches the client as the subscription's error message.
+        subscribe: (_: unknown, args: { taskId: string }, { principal }: GraphqlContext) =>
+          abortableSource(
+            async function* (signal) {
+              assertTaskId(args.taskId);
+              if (!(await tasks.get(principal.workspace, args.taskId))) {
+                throw new AppError('TASK_NOT_FOUND', `no task ${args.taskId}`);
+              }
+              yield* taskUpdates.watch(args.taskId, signal);
+            },
+            (task) => ({ ingestionTaskUpdated: task }),
+          ),
       },
     },
   };

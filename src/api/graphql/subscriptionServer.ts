@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
-import type { Authenticator } from '../../auth/Authenticator.ts';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { Authenticator, Credentials } from '../../auth/Authenticator.ts';
 import type { Principal } from '../../auth/Principal.ts';
 import { AppError } from '../../errors/AppError.ts';
 import type { OriginPolicy } from '../security/OriginPolicy.ts';
@@ -18,7 +18,10 @@ export const MAX_SOCKETS_PER_ADDRESS = 50;
 /** Subscriptions one socket may hold at once. */
 export const MAX_SUBSCRIPTIONS_PER_SOCKET = 20;
 
-type SocketExtra = Record<PropertyKey, unknown> & { principal?: Principal };
+/** How often open sockets have their credential checked again (a revoked key or ended session closes them). */
+export const RECHECK_SOCKETS_MS = 30_000;
+
+type SocketExtra = Record<PropertyKey, unknown> & { principal?: Principal; credentials?: Credentials };
 
 /**
  * graphql-ws (the graphql-transport-ws protocol) on the same port and path as POST /graphql. The upgrade is refused
@@ -33,12 +36,14 @@ export function attachSubscriptionServer(
     limits: GraphqlLimits;
     authenticator: Authenticator;
     policy: OriginPolicy;
+    addressOf: (request: IncomingMessage) => string;
     log: Logger;
   },
 ): void {
-  const { schema, limits, authenticator, policy, log } = options;
+  const { schema, limits, authenticator, policy, addressOf, log } = options;
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const perAddress = new Map<string, number>();
+  const authenticated = new Map<WebSocket, Credentials>();
   const server = useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
       schema,
@@ -47,12 +52,15 @@ export function attachSubscriptionServer(
         const request = ctx.extra.request;
         const authorization = ctx.connectionParams?.authorization;
         const cookies = app.parseCookie(request.headers.cookie ?? '');
+        const credentials: Credentials = {
+          authorization: typeof authorization === 'string' ? authorization : undefined,
+          sessionSecret: typeof authorization === 'string' ? undefined : cookies[SESSION_COOKIE],
+          address: addressOf(request),
+        };
         try {
-          ctx.extra.principal = await authenticator.authenticate({
-            authorization: typeof authorization === 'string' ? authorization : undefined,
-            sessionSecret: typeof authorization === 'string' ? undefined : cookies[SESSION_COOKIE],
-            address: request.socket.remoteAddress ?? 'unknown',
-          });
+          ctx.extra.principal = await authenticator.authenticate(credentials);
+          ctx.extra.credentials = credentials;
+          authenticated.set(ctx.extra.socket, credentials);
           return true;
         } catch (error) {
           const code = error instanceof AppError ? error.code : 'INTERNAL';
@@ -60,7 +68,15 @@ export function attachSubscriptionServer(
           return false;
         }
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: async (ctx, _id, payload) => {
+        // The credential is checked again for every subscription: a key revoked or a session ended since
+        // connection_init ends the socket.
+        try {
+          ctx.extra.principal = await authenticator.authenticate(ctx.extra.credentials as Credentials);
+        } catch (error) {
+          ctx.extra.socket.close(4401, error instanceof AppError ? error.code : 'UNAUTHENTICATED');
+          return [refusal('The credential of this socket is no longer valid.', 'UNAUTHENTICATED')];
+        }
         // graphql-ws has already reserved this subscription's id in ctx.subscriptions.
         if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_SOCKET) {
           return [
@@ -101,13 +117,14 @@ export function attachSubscriptionServer(
     const origin = request.headers.origin;
     if (origin !== undefined && !policy.allowsOrigin(origin, port))
       return refuse('403 Forbidden', 'CROSS_ORIGIN_REFUSED');
-    const address = request.socket.remoteAddress ?? 'unknown';
+    const address = addressOf(request);
     if (sockets.clients.size >= MAX_SOCKETS || (perAddress.get(address) ?? 0) >= MAX_SOCKETS_PER_ADDRESS) {
       return refuse('429 Too Many Requests', 'TOO_MANY_REQUESTS');
     }
     sockets.handleUpgrade(request, socket, head, (client) => {
       perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
       client.once('close', () => {
+        authenticated.delete(client);
         const left = (perAddress.get(address) ?? 1) - 1;
         if (left > 0) perAddress.set(address, left);
         else perAddress.delete(address);
@@ -115,7 +132,23 @@ export function attachSubscriptionServer(
       sockets.emit('connection', client, request);
     });
   });
+  // Sockets hold streams for as long as they stay open: every RECHECK_SOCKETS_MS their credentials are checked
+  // again, and a socket whose key was revoked (in any process) or whose session ended is closed.
+  const recheck = setInterval(() => {
+    for (const [socket, credentials] of authenticated) {
+      if (socket.readyState !== socket.OPEN) {
+        authenticated.delete(socket);
+        continue;
+      }
+      authenticator.authenticate(credentials).catch(() => {
+        authenticated.delete(socket);
+        socket.close(4401, 'UNAUTHENTICATED');
+      });
+    }
+  }, RECHECK_SOCKETS_MS);
+  recheck.unref();
   app.addHook('onClose', async () => {
+    clearInterval(recheck);
     await server.dispose();
     for (const client of sockets.clients) client.terminate();
     await new Promise<void>((resolve) => sockets.close(() => resolve()));

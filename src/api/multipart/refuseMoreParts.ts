@@ -9,7 +9,10 @@ export async function refuseMoreParts(parts: AsyncIterator<Multipart>): Promise<
   let next: IteratorResult<Multipart>;
   try {
     next = await parts.next();
-  } catch {
+  } catch (error) {
+    // The request did not end in time (UPLOAD_INTERRUPTED) keeps its code; a parser refusal past the file limit is
+    // a second file.
+    if (error instanceof AppError) throw error;
     throw new AppError('INVALID_REQUEST', 'send one file per request');
   }
   if (next.done) return;

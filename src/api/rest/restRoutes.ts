@@ -23,7 +23,7 @@ const noQuery = { type: 'object', additionalProperties: false, properties: {} } 
 
 /** REST API under /api/v1: upload, task status, task list, rejections CSV, cancel; each route states its role. */
 export async function restRoutes(app: FastifyInstance, options: { services: Services }): Promise<void> {
-  const { tasks, uploads, audit } = options.services;
+  const { tasks, uploads, audit, config } = options.services;
 
   app.post(
     '/api/v1/uploads',
@@ -34,7 +34,7 @@ export async function restRoutes(app: FastifyInstance, options: { services: Serv
       }
       const principal = request.principal as Principal;
       const fields = new Map<string, string>();
-      const parts = multipartParts(request);
+      const parts = multipartParts(request, { idleMs: config.security.uploadIdleTimeoutSeconds * 1000 });
       for await (const part of parts) {
         if (part.type === 'field') {
           if (part.valueTruncated) throw new AppError('INVALID_REQUEST', 'a field is longer than 1 MiB');

@@ -55,7 +55,8 @@ export function registerRequestGuard(
         address: request.ip,
       });
     } catch (error) {
-      if (request.headers.authorization === undefined && sessionSecret !== undefined) {
+      const refused = error instanceof AppError && error.code === 'UNAUTHENTICATED';
+      if (refused && request.headers.authorization === undefined && sessionSecret !== undefined) {
         reply.clearCookie(SESSION_COOKIE, {
           path: '/',
           httpOnly: true,

@@ -73,6 +73,15 @@ UPDATE tasks t SET data_source_name = d.name
 ALTER TABLE tasks ADD COLUMN created_by text;
 -- A server error's id, quoted by the client and found in the logs with the underlying error.
 ALTER TABLE tasks ADD COLUMN error_id text;
+-- Tasks that failed before this version kept another system's text (DuckDB, Druid, S3, the database) in their
+-- message: clients now see the catalogue message only.
+UPDATE tasks SET error_message = CASE error_code
+    WHEN 'INTERNAL' THEN 'An internal error occurred. The error has been logged.'
+    WHEN 'STORAGE_UNAVAILABLE' THEN 'A storage service is unavailable. Try again shortly.'
+    WHEN 'DRUID_UNAVAILABLE' THEN 'Apache Druid did not answer within the retry period. The stored file is kept; upload it again later.'
+    ELSE 'The Druid ingestion task failed. Druid''s own error is in the server log under the error id.'
+  END
+  WHERE error_code IN ('INTERNAL', 'STORAGE_UNAVAILABLE', 'DRUID_UNAVAILABLE', 'DRUID_TASK_FAILED');
 DROP INDEX tasks_created_at;
 DROP INDEX tasks_data_source_name;
 DROP INDEX tasks_status;
