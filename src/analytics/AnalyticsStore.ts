@@ -1,5 +1,5 @@
 import type { DataSourceSchema } from '../ingest/types.ts';
-import type { IngestMode } from '../tasks/IngestionTask.ts';
+import type { IngestMode, TaskLedger } from '../tasks/IngestionTask.ts';
 
 /** Lineage: every loaded row carries the id of the task that loaded it. */
 export const LINEAGE_COLUMN = '__task_id';
@@ -27,10 +27,23 @@ export interface LoadRequest {
    * our tasks never has two live jobs in the store.
    */
   previousStoreTaskId: string | null;
+  /** What validation accepted: the store must hold exactly this for the task (checked before its commit where the
+   * store can: DuckDB; after publishing otherwise: Druid). */
+  ledger: TaskLedger;
+  /**
+   * The commit point: the store calls it just before it makes the rows visible. False means the task was cancelled
+   * or the attempt superseded: the store rolls back (or shuts its job down) and throws CommitRefused.
+   */
+  beginCommit: () => Promise<boolean>;
   /** Called when the store's own job changes state (e.g. a Druid task id and its status), to show on the task. */
   onProgress?: (progress: { storeTaskId: string; storeState: string }) => Promise<void>;
   /** Aborted when our task is cancelled: stop the store's job. */
   signal?: AbortSignal;
+}
+
+/** Thrown by `load` when `beginCommit` answered false: nothing of the task was made visible. */
+export class CommitRefused extends Error {
+  override name = 'CommitRefused';
 }
 
 export interface LoadedTotals {

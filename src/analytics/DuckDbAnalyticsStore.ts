@@ -1,14 +1,17 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { AppError } from '../errors/AppError.ts';
 import type { DataSourceSchema } from '../ingest/types.ts';
 import {
   type AnalyticsStore,
+  CommitRefused,
   type DataSourceSummary,
   LINEAGE_COLUMN,
   type LoadedTotals,
   type LoadRequest,
 } from './AnalyticsStore.ts';
+import { findLedgerDifferences } from './ledger.ts';
 
 /** Embedded analytics store: one DuckDB file, one table per data source, a lineage column on every row. */
 export class DuckDbAnalyticsStore implements AnalyticsStore {
@@ -41,10 +44,13 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     const columns = columnTypes(schema);
     const definition = columns.map(([name, type]) => `${quote(name)} ${type}`).join(', ');
     const jsonColumns = columns.map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`).join(', ');
+    // One transaction: the table (first load), the task's earlier rows out, REPLACE's days out, the rows in, the ledger
+    // checked, the commit point passed, COMMIT. Any failure rolls all of it back: the rows are visible only once the
+    // task may succeed, and never for a cancelled task.
     return this.#exclusive(async () => {
-      await this.#connection.run(`CREATE TABLE IF NOT EXISTS ${table} (${definition})`);
       await this.#connection.run('BEGIN TRANSACTION');
       try {
+        await this.#connection.run(`CREATE TABLE IF NOT EXISTS ${table} (${definition})`);
         await this.#connection.run(`DELETE FROM ${table} WHERE ${quote(LINEAGE_COLUMN)} = $1`, [taskId]);
         if (request.mode === 'REPLACE' && request.interval) {
           await this.#connection.run(`DELETE FROM ${table} WHERE __time >= $1::TIMESTAMP AND __time < $2::TIMESTAMP`, [
@@ -57,29 +63,37 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
            SELECT * FROM read_json(${sqlString(request.validatedFile)}, format = 'newline_delimited',
              columns = {${jsonColumns}})`,
         );
+        const loaded = await this.#totals(request.storeName, schema, taskId);
+        const differences = findLedgerDifferences(schema, request.ledger, loaded);
+        if (differences) throw new AppError('LEDGER_MISMATCH', differences);
+        if (!(await request.beginCommit())) throw new CommitRefused('the task was cancelled before its commit');
         await this.#connection.run('COMMIT');
       } catch (error) {
-        await this.#connection.run('ROLLBACK');
+        // A failing ROLLBACK (no transaction left) must not hide the error that made us roll back.
+        await this.#connection.run('ROLLBACK').catch(() => {});
         throw error;
       }
     });
   }
 
   totalsForTask(storeName: string, schema: DataSourceSchema, taskId: string): Promise<LoadedTotals> {
-    return this.#exclusive(async () => {
-      if (!(await this.#tableExists(storeName))) return { rowCount: 0, metricSums: {} };
-      const sums = schema.metrics.map((m, i) => `coalesce(sum(${quote(m.name)}), 0)::DOUBLE AS m${i}`);
-      const reader = await this.#connection.runAndReadAll(
-        `SELECT count(*)::DOUBLE AS row_count${sums.map((s) => `, ${s}`).join('')}
-         FROM ${quote(storeName)} WHERE ${quote(LINEAGE_COLUMN)} = $1`,
-        [taskId],
-      );
-      const row = reader.getRowObjects()[0] ?? {};
-      return {
-        rowCount: Number(row.row_count ?? 0),
-        metricSums: Object.fromEntries(schema.metrics.map((m, i) => [m.name, Number(row[`m${i}`] ?? 0)])),
-      };
-    });
+    return this.#exclusive(() => this.#totals(storeName, schema, taskId));
+  }
+
+  /** The task's totals as this connection sees them (inside a load's transaction too). */
+  async #totals(storeName: string, schema: DataSourceSchema, taskId: string): Promise<LoadedTotals> {
+    if (!(await this.#tableExists(storeName))) return { rowCount: 0, metricSums: {} };
+    const sums = schema.metrics.map((m, i) => `coalesce(sum(${quote(m.name)}), 0)::DOUBLE AS m${i}`);
+    const reader = await this.#connection.runAndReadAll(
+      `SELECT count(*)::DOUBLE AS row_count${sums.map((s) => `, ${s}`).join('')}
+       FROM ${quote(storeName)} WHERE ${quote(LINEAGE_COLUMN)} = $1`,
+      [taskId],
+    );
+    const row = reader.getRowObjects()[0] ?? {};
+    return {
+      rowCount: Number(row.row_count ?? 0),
+      metricSums: Object.fromEntries(schema.metrics.map((m, i) => [m.name, Number(row[`m${i}`] ?? 0)])),
+    };
   }
 
   summary(storeName: string, schema: DataSourceSchema): Promise<DataSourceSummary | null> {

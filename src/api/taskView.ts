@@ -1,3 +1,4 @@
+import type { RejectionCounts } from '../ingest/types.ts';
 import { type IngestionStatus, type IngestionTask, ingestionStatuses } from '../tasks/IngestionTask.ts';
 
 /** The task as clients see it: the same field names in REST JSON and GraphQL. */
@@ -26,6 +27,7 @@ export function taskView(task: IngestionTask) {
     mode: task.mode,
     attempt: task.attempt,
     statusHistory: statusHistory(task),
+    rejectionCounts: rejectionCountList(task.rejectionCounts),
     minTime: task.minTime?.toISOString() ?? null,
     maxTime: task.maxTime?.toISOString() ?? null,
     createdAt: task.createdAt.toISOString(),
@@ -34,6 +36,13 @@ export function taskView(task: IngestionTask) {
 }
 
 export type TaskView = ReturnType<typeof taskView>;
+
+/** Rejected rows per code, most first (ties by code), for the whole file. */
+export function rejectionCountList(counts: RejectionCounts): { code: string; count: number }[] {
+  return Object.entries(counts)
+    .map(([code, count]) => ({ code, count: count ?? 0 }))
+    .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
+}
 
 export function statusHistory(task: IngestionTask): { status: IngestionStatus; at: string }[] {
   return ingestionStatuses

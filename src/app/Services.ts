@@ -9,6 +9,7 @@ import type { DataSourceStore } from '../datasources/DataSourceStore.ts';
 import type { SqlDatabase } from '../db/SqlDatabase.ts';
 import type { JobQueue } from '../jobs/JobQueue.ts';
 import type { ObjectStore } from '../storage/ObjectStore.ts';
+import type { RejectionStore } from '../tasks/RejectionStore.ts';
 import type { TaskStore } from '../tasks/TaskStore.ts';
 import type { TaskUpdates } from '../tasks/TaskUpdates.ts';
 import type { UploadService } from '../upload/UploadService.ts';
@@ -20,6 +21,7 @@ export interface Services {
   log: Logger;
   db: SqlDatabase;
   tasks: TaskStore;
+  rejections: RejectionStore;
   dataSources: DataSourceStore;
   taskUpdates: TaskUpdates;
   jobs: JobQueue;

@@ -14,6 +14,7 @@ import { DataSourceStore } from '../datasources/DataSourceStore.ts';
 import { openDatabase } from '../db/openDatabase.ts';
 import { JobQueue } from '../jobs/JobQueue.ts';
 import { openObjectStore } from '../storage/openObjectStore.ts';
+import { RejectionStore } from '../tasks/RejectionStore.ts';
 import { TaskStore } from '../tasks/TaskStore.ts';
 import { TaskUpdates } from '../tasks/TaskUpdates.ts';
 import { UploadService } from '../upload/UploadService.ts';
@@ -32,6 +33,7 @@ export async function createServices(
   const chosenAnalytics = await openAnalyticsStore(config);
   const analytics = options.wrapAnalytics ? options.wrapAnalytics(chosenAnalytics) : chosenAnalytics;
   const tasks = new TaskStore(db);
+  const rejections = new RejectionStore(db);
   const dataSources = new DataSourceStore(db);
   const workspaces = new WorkspaceStore(db);
   const keys = new ApiKeyStore(db);
@@ -74,6 +76,7 @@ export async function createServices(
     log,
     db,
     tasks,
+    rejections,
     dataSources,
     taskUpdates,
     jobs,

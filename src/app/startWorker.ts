@@ -1,3 +1,4 @@
+import { TaskAttempts } from '../tasks/TaskAttempts.ts';
 import { IngestionWorker } from '../worker/IngestionWorker.ts';
 import { workDirOf } from './createServices.ts';
 import type { Services } from './Services.ts';
@@ -6,17 +7,21 @@ const STALE_UPLOAD_SECONDS = 15 * 60;
 
 /** The worker role: runs ingestion jobs, and fails uploads abandoned by a dead API process. */
 export async function startWorker(services: Services): Promise<() => void> {
-  const { config, tasks, dataSources, objects, analytics, jobs, log } = services;
+  const { config, tasks, rejections, dataSources, objects, analytics, jobs, log } = services;
   const worker = new IngestionWorker({
-    tasks,
+    attempts: new TaskAttempts(services.db),
+    rejections,
     dataSources,
     objects,
     analytics,
     workDir: workDirOf(config),
     maxRejectedRatio: config.maxRejectedRatio,
-    maxDecompressedBytes: config.maxDecompressedBytes,
-    maxCompressionRatio: config.security.maxCompressionRatio,
-    maxColumns: config.security.maxColumns,
+    limits: {
+      maxDecompressedBytes: config.maxDecompressedBytes,
+      maxCompressionRatio: config.security.maxCompressionRatio,
+      maxColumns: config.security.maxColumns,
+      maxStoredRejections: config.maxStoredRejections,
+    },
     log,
   });
   await jobs.workIngest(config.workerConcurrency, (job, context) => worker.handle(job, context));

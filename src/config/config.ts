@@ -16,6 +16,8 @@ export interface Config {
   druid: DruidConfig | undefined;
   maxUploadBytes: number;
   maxRejectedRatio: number;
+  /** Rejections kept in full per task (line, column, message, raw); all are counted per code. */
+  maxStoredRejections: number;
   /** A gzip upload may decompress to at most this many bytes (guards against gzip bombs). */
   maxDecompressedBytes: number;
   workerConcurrency: number;
@@ -149,6 +151,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
           },
     maxUploadBytes: integer(env, 'MAX_UPLOAD_BYTES', 5 * GIB, 1, Number.MAX_SAFE_INTEGER),
     maxRejectedRatio: ratio(env, 'MAX_REJECTED_RATIO', 0.05),
+    maxStoredRejections: integer(env, 'MAX_STORED_REJECTIONS', 10_000, 0, 10_000_000),
     maxDecompressedBytes: integer(env, 'MAX_DECOMPRESSED_BYTES', 20 * GIB, 1, Number.MAX_SAFE_INTEGER),
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 1, 1, 64),
     jobRetryLimit: integer(env, 'JOB_RETRY_LIMIT', 4, 0, 100),

@@ -48,7 +48,11 @@ export const errorCatalogue = {
       'The analytics store does not hold exactly the rows and totals that validation accepted. Nothing is reported as loaded.',
   },
   STORAGE_UNAVAILABLE: { status: 503, message: 'A storage service is unavailable. Try again shortly.' },
-  TASK_NOT_CANCELLABLE: { status: 409, message: 'The task has already finished and cannot be cancelled.' },
+  TASK_NOT_CANCELLABLE: {
+    status: 409,
+    message:
+      'The task has finished, or its rows are being committed to the analytics store, so it cannot be cancelled.',
+  },
   UPLOAD_INTERRUPTED: {
     status: 400,
     message: 'The upload stopped before the whole file arrived. Upload the file again.',

@@ -2,7 +2,7 @@ import { isBlankBytes, isLongValue, lastNumber, parseNumberBytes } from './numbe
 import type { OutputBuffer } from './OutputBuffer.ts';
 import { MAX_ROW_BYTES, type TokenizedRow } from './TokenizedRow.ts';
 import { parseTimestampBytes, writeIsoTimestamp } from './timestamp.ts';
-import type { DataSourceSchema } from './types.ts';
+import type { DataSourceSchema, RowRejectionCode } from './types.ts';
 
 const encoder = new TextEncoder();
 const HEX = encoder.encode('0123456789abcdef');
@@ -48,7 +48,7 @@ export class RowConverter {
   readonly #compensation: Float64Array;
 
   // the last rejection (when convert returned false)
-  code = '';
+  code: RowRejectionCode = 'FIELD_COUNT_MISMATCH';
   column: string | null = null;
   message = '';
 
@@ -227,7 +227,7 @@ export class RowConverter {
     return (this.#sums[k] as number) + (this.#compensation[k] as number);
   }
 
-  #reject(code: string, column: string | null, message: string): false {
+  #reject(code: RowRejectionCode, column: string | null, message: string): false {
     this.code = code;
     this.column = column;
     this.message = message;

@@ -39,6 +39,7 @@ test('writes one exact JSON line per valid row, schema order, task id last', () 
     minTime: Date.parse('2025-03-01T10:00:00Z'),
     maxTime: Date.parse('2025-03-02T00:00:00Z'),
     metricSums: { quantity: 5, amount: 17.25 },
+    rejectionCounts: {},
   });
 });
 
@@ -314,4 +315,15 @@ test('live counters and schema getter', () => {
   assert.deepEqual([validator.rowsTotal, validator.rowsValid, validator.rowsRejected], [3, 3, 0]);
   validator.end();
   assert.throws(() => validator.push(Buffer.from('x')));
+});
+
+test('past maxRejectionDetails, rejected rows are counted per code but not kept: memory stays flat', () => {
+  const bad = Array.from({ length: 50_000 }, () => 'x').join('\n');
+  const csv = `date,units\n2025-01-01,1\n${bad}\n2025-01-02,not-a-number\n`;
+  const validator = new RowValidator({ format: 'csv', schema: null, taskId: 't', maxRejectionDetails: 10 });
+  const kept = [...validator.push(Buffer.from(csv)).rejections, ...validator.end().rejections];
+  assert.equal(kept.length, 10);
+  const summary = validator.summary();
+  assert.equal(summary.rowsRejected, 50_001);
+  assert.deepEqual(summary.rejectionCounts, { FIELD_COUNT_MISMATCH: 50_000, INVALID_NUMBER: 1 });
 });

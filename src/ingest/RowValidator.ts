@@ -7,7 +7,15 @@ import { LineSplitter } from './LineSplitter.ts';
 import { OutputBuffer } from './OutputBuffer.ts';
 import { RowConverter } from './RowConverter.ts';
 import { MAX_ROW_BYTES, TokenizedRow } from './TokenizedRow.ts';
-import type { DataSourceSchema, FileFormat, RowRejection, ValidationBatch, ValidationSummary } from './types.ts';
+import type {
+  DataSourceSchema,
+  FileFormat,
+  RejectionCounts,
+  RowRejection,
+  RowRejectionCode,
+  ValidationBatch,
+  ValidationSummary,
+} from './types.ts';
 
 export interface RowValidatorOptions {
   format: FileFormat;
@@ -20,6 +28,11 @@ export interface RowValidatorOptions {
   sampleMaxBytes?: number;
   /** More columns than this is TOO_MANY_COLUMNS. Default 500. */
   maxColumns?: number;
+  /**
+   * Rejections kept in full (line, column, message, raw) over the whole file; beyond it rejected rows are only
+   * counted per code, so memory does not grow with them. Default: all.
+   */
+  maxRejectionDetails?: number;
 }
 
 export const DEFAULT_MAX_COLUMNS = 500;
@@ -37,7 +50,7 @@ interface SampledRow {
   ends: Int32Array | null;
   /** JSON lines: the object, or the rejection decided while reading the line. */
   object: Record<string, unknown> | null;
-  rejection: { code: string; message: string } | null;
+  rejection: { code: RowRejectionCode; message: string } | null;
 }
 
 const EMPTY_ROW: string[] = [];
@@ -58,6 +71,9 @@ export class RowValidator {
   readonly #sampleRows: number;
   readonly #sampleMaxBytes: number;
   readonly #maxColumns: number;
+  readonly #maxRejectionDetails: number;
+  readonly #rejectionCounts: RejectionCounts = {};
+  #rejectionDetails = 0;
   readonly #givenSchema: DataSourceSchema | null;
   readonly #tokenizer: DelimitedTokenizer | null;
   readonly #lines: LineSplitter | null;
@@ -87,6 +103,7 @@ export class RowValidator {
     this.#sampleRows = Math.max(1, options.sampleRows ?? 1000);
     this.#sampleMaxBytes = options.sampleMaxBytes ?? DEFAULT_SAMPLE_MAX_BYTES;
     this.#maxColumns = options.maxColumns ?? DEFAULT_MAX_COLUMNS;
+    this.#maxRejectionDetails = options.maxRejectionDetails ?? Number.POSITIVE_INFINITY;
     this.#givenSchema = options.schema;
     this.#schema = options.schema;
     this.#tokenizer = options.format === 'jsonl' ? null : new DelimitedTokenizer(options.format === 'tsv' ? '\t' : ',');
@@ -153,6 +170,7 @@ export class RowValidator {
       minTime: this.#rowsValid === 0 ? null : converter.minTime,
       maxTime: this.#rowsValid === 0 ? null : converter.maxTime,
       metricSums,
+      rejectionCounts: { ...this.#rejectionCounts },
     };
   }
 
@@ -247,8 +265,16 @@ export class RowValidator {
     else this.#reject(row.line, converter.column, converter.code, converter.message, row.rawText());
   }
 
-  #reject(line: number, column: string | null, code: string, message: string, raw: string): void {
+  #reject(line: number, column: string | null, code: RowRejectionCode, message: string, raw: string): void {
+    this.#rejectionCounts[code] = (this.#rejectionCounts[code] ?? 0) + 1;
+    if (this.#rejectionDetails >= this.#maxRejectionDetails) return;
+    this.#rejectionDetails++;
     this.#rejections.push({ line, column, code, message, raw });
+  }
+
+  /** Rejected rows so far, per code. */
+  get rejectionCounts(): RejectionCounts {
+    return { ...this.#rejectionCounts };
   }
 
   #replay(converter: RowConverter, sampled: SampledRow): void {

@@ -11,11 +11,29 @@ export interface DataSourceSchema {
   metrics: { name: string; type: MetricType }[];
 }
 
+/** Why a row was not loaded: the row-level codes (docs/API.md, "A row is rejected"). */
+export const rowRejectionCodes = [
+  'FIELD_COUNT_MISMATCH',
+  'MISSING_TIMESTAMP',
+  'INVALID_TIMESTAMP',
+  'INVALID_NUMBER',
+  'INVALID_INTEGER',
+  'UNCLOSED_QUOTE',
+  'ROW_TOO_LONG',
+  'INVALID_ENCODING',
+  'INVALID_JSON',
+  'UNKNOWN_FIELD',
+] as const;
+export type RowRejectionCode = (typeof rowRejectionCodes)[number];
+
+/** Rejected rows per code, over a whole file (exact, even when only the first rejections are kept in full). */
+export type RejectionCounts = Partial<Record<RowRejectionCode, number>>;
+
 /** Why one row was not loaded. `line` is the 1-based physical line where the row starts. */
 export interface RowRejection {
   line: number;
   column: string | null;
-  code: string;
+  code: RowRejectionCode;
   message: string;
   raw: string;
 }
@@ -37,4 +55,6 @@ export interface ValidationSummary {
   maxTime: number | null;
   /** Per metric, the sum over valid rows (nulls skipped). */
   metricSums: Record<string, number>;
+  /** Rejected rows per code. */
+  rejectionCounts: RejectionCounts;
 }

@@ -1,3 +1,5 @@
+import type { RejectionCounts } from '../ingest/types.ts';
+
 export const ingestionStatuses = [
   'PENDING',
   'UPLOADED',
@@ -47,8 +49,20 @@ export interface IngestionTask {
   errorMessage: string | null;
   /** For server errors: the id under which the underlying error was logged. */
   errorId: string | null;
+  /** Rejected rows per code, for the whole file (only the first MAX_STORED_REJECTIONS are kept in full). */
+  rejectionCounts: RejectionCounts;
+  /** Set just before the analytics store commits the rows: from then on the task is not cancellable. */
+  committingAt: Date | null;
+  /** What validation accepted, which the store must hold after loading (set when INGESTING begins). */
+  ledger: TaskLedger | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** The totals a task's rows must have in the analytics store: counted while validating, checked after loading. */
+export interface TaskLedger {
+  rowsValid: number;
+  metricSums: Record<string, number>;
 }
 
 export function isTerminal(status: IngestionStatus): boolean {

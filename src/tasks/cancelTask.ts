@@ -5,14 +5,15 @@ import type { IngestionTask } from './IngestionTask.ts';
 import { assertTaskId, type TaskStore } from './TaskStore.ts';
 
 /**
- * Cancels a task of the caller's workspace: an ADMIN any task, an UPLOADER only the tasks it uploaded. Returns the
- * task after the attempt (unchanged when it had already finished), or null when the workspace has no such task.
+ * Cancels a task of the caller's workspace: an ADMIN any task, an UPLOADER only the tasks it uploaded. A task that has
+ * finished, or whose rows are being committed to the analytics store (past the commit point), is TASK_NOT_CANCELLABLE;
+ * cancelling a cancelled task again answers it as it is. Null when the workspace has no such task.
  */
 export async function cancelTask(
   deps: { tasks: TaskStore; audit: AuditLog },
   principal: Principal,
   taskId: string,
-): Promise<{ task: IngestionTask; cancelled: boolean } | null> {
+): Promise<IngestionTask | null> {
   assertTaskId(taskId);
   const task = await deps.tasks.get(principal.workspace, taskId);
   if (!task) return null;
@@ -31,5 +32,14 @@ export async function cancelTask(
     });
   }
   const after = await deps.tasks.get(principal.workspace, taskId);
-  return after ? { task: after, cancelled } : null;
+  if (!after) return null;
+  if (!cancelled && after.status !== 'CANCELLED') {
+    throw new AppError(
+      'TASK_NOT_CANCELLABLE',
+      after.status === 'SUCCEEDED' || after.status === 'FAILED'
+        ? `the task is ${after.status}`
+        : 'its rows are being committed to the analytics store',
+    );
+  }
+  return after;
 }

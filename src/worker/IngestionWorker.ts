@@ -1,53 +1,50 @@
-import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
-import { createGunzip } from 'node:zlib';
 import type { Logger } from 'pino';
-import type { AnalyticsStore } from '../analytics/AnalyticsStore.ts';
+import { type AnalyticsStore, CommitRefused } from '../analytics/AnalyticsStore.ts';
+import { findLedgerDifferences } from '../analytics/ledger.ts';
 import type { DataSource, DataSourceStore } from '../datasources/DataSourceStore.ts';
 import { AppError, toClientError } from '../errors/AppError.ts';
-import { RowValidator } from '../ingest/RowValidator.ts';
-import type { DataSourceSchema, RowRejection, ValidationBatch, ValidationSummary } from '../ingest/types.ts';
+import { isTransient, RetryAttempt } from '../errors/transient.ts';
+import type { DataSourceSchema } from '../ingest/types.ts';
 import type { IngestJob, IngestJobContext } from '../jobs/JobQueue.ts';
 import type { ObjectStore } from '../storage/ObjectStore.ts';
 import { validatedObjectKey as validatedObjectKeyOf } from '../storage/objectKeys.ts';
 import type { IngestionTask } from '../tasks/IngestionTask.ts';
-import type { TaskStore } from '../tasks/TaskStore.ts';
+import type { RejectionStore } from '../tasks/RejectionStore.ts';
+import type { AttemptRef, TaskAttempts } from '../tasks/TaskAttempts.ts';
+import { AttemptEnded } from './AttemptEnded.ts';
 import { replaceInterval } from './replaceInterval.ts';
-import { findLedgerDifferences } from './verifyLedger.ts';
+import { type ValidationLimits, validateStoredFile } from './validateStoredFile.ts';
 
 export interface IngestionWorkerDeps {
-  tasks: TaskStore;
+  attempts: TaskAttempts;
+  rejections: RejectionStore;
   dataSources: DataSourceStore;
   objects: ObjectStore;
   analytics: AnalyticsStore;
   /** Scratch folder for validated files. */
   workDir: string;
   maxRejectedRatio: number;
-  maxDecompressedBytes: number;
-  /** A gzip file may expand at most this many times (checked once RATIO_CHECK_AFTER_BYTES are decompressed). */
-  maxCompressionRatio: number;
-  maxColumns: number;
+  limits: ValidationLimits;
   log: Logger;
 }
 
-const RATIO_CHECK_AFTER_BYTES = 1024 * 1024;
-
-const PROGRESS_INTERVAL_MS = 500;
-const REJECTION_BATCH = 1000;
-
-/** Thrown inside an attempt when the task was cancelled meanwhile: stop quietly. */
-class TaskCancelled extends Error {}
+/** How often a running load checks that its task was not cancelled, and a waiting task that a claim ended. */
+const CHECK_MS = 2000;
 
 /**
- * The job handler: stream the stored file → gunzip → RowValidator (valid rows to a JSON-lines file,
- * rejections to the task store) → analytics store → read the totals back and balance the ledger.
- * Safe to run twice: each attempt starts over, the store replaces the task's rows, rejections are
- * keyed by line.
+ * The job handler: stream the stored file → RowValidator (valid rows to a JSON-lines file, rejections to the
+ * rejection store) → the data source's schema (claimed by a first upload) → the analytics store, which checks the
+ * ledger and passes the commit point before it makes the rows visible → SUCCEEDED.
+ *
+ * Safe to run twice: each attempt starts over (rejections and the task's rows are replaced), every write is fenced by
+ * the attempt number, and an attempt that finds the task past its commit point finishes that commit instead.
+ * Transient failures (a service that did not answer) are retried with backoff; any other failure ends the task at
+ * once with its catalogue code, the original error logged under the task id and an error id.
  */
 export class IngestionWorker {
   readonly #deps: IngestionWorkerDeps;
@@ -57,60 +54,63 @@ export class IngestionWorker {
   }
 
   async handle(job: IngestJob, context: IngestJobContext): Promise<void> {
-    const { tasks, log } = this.#deps;
+    const { attempts, log } = this.#deps;
     // Null when the task is finished (or gone): a job that runs again after the end does nothing.
-    const task = await tasks.startAttempt(job.taskId);
+    const task = await attempts.start(job.taskId);
     if (!task) return;
+    const ref: AttemptRef = { taskId: task.taskId, attempt: task.attempt };
     const started = Date.now();
     try {
-      await this.#runAttempt(task);
-      log.info({ taskId: task.taskId, ms: Date.now() - started }, 'task succeeded');
+      if (task.committingAt) await this.#finishCommit(task, ref, context.signal);
+      else await this.#runAttempt(task, ref, context.signal);
+      log.info({ taskId: task.taskId, attempt: task.attempt, ms: Date.now() - started }, 'task succeeded');
     } catch (error) {
-      if (error instanceof TaskCancelled) {
-        log.info({ taskId: task.taskId }, 'task cancelled during processing');
+      if (error instanceof AttemptEnded || error instanceof CommitRefused) {
+        log.info({ taskId: task.taskId, attempt: task.attempt, reason: error.message }, 'attempt ended');
         return;
       }
-      if ((error instanceof AppError && !isTransient(error)) || context.isLastAttempt) {
-        // The task shows the catalogue message and our own details; another system's text is logged under errorId.
-        const shown = toClientError(error, log, { taskId: task.taskId });
-        await tasks.markFailed(task.taskId, shown.code, messageOf(shown.message, shown.details), shown.errorId);
-        log.info({ taskId: task.taskId, code: shown.code, errorId: shown.errorId }, 'task failed');
-        return;
+      if (isTransient(error) && !context.isLastAttempt) {
+        log.warn({ taskId: task.taskId, err: error, retryCount: context.retryCount }, 'task attempt failed; retrying');
+        throw error;
       }
-      log.warn({ taskId: task.taskId, err: error, retryCount: context.retryCount }, 'task attempt failed');
-      throw error;
+      // The task shows the catalogue message and our own details; another system's text is logged under errorId.
+      const shown = toClientError(error, log, { taskId: task.taskId });
+      await attempts.markFailed(ref, shown.code, messageOf(shown.message, shown.details), shown.errorId);
+      log.info({ taskId: task.taskId, code: shown.code, errorId: shown.errorId }, 'task failed');
     }
   }
 
-  async #runAttempt(task: IngestionTask): Promise<void> {
-    const { tasks, analytics, workDir } = this.#deps;
-    await tasks.deleteRejections(task.taskId);
+  async #runAttempt(task: IngestionTask, ref: AttemptRef, jobSignal: AbortSignal): Promise<void> {
+    const { attempts, analytics, workDir } = this.#deps;
+    await this.#deps.rejections.deleteForTask(task.taskId);
     await mkdir(workDir, { recursive: true });
     const validatedFile = path.join(workDir, `${task.taskId}-attempt-${task.attempt}.jsonl`);
     try {
       const dataSource = await this.#deps.dataSources.ensure(task.workspace, task.dataSourceName);
-      const storedSchema = dataSource.schema;
-      const summary = await this.#validate(task, storedSchema, validatedFile);
-      const schema = storedSchema ?? (await this.#storeInferredSchema(dataSource, summary.schema));
+      // A final schema, or the one this task claimed in an earlier attempt; else the file's own, inferred.
+      const given = dataSource.schema ?? (dataSource.claim?.taskId === task.taskId ? dataSource.claim.schema : null);
+      const summary = await validateStoredFile({ ...this.#deps, attempts }, task, ref, given, validatedFile, jobSignal);
       const rejectedRatio = summary.rowsTotal === 0 ? 0 : summary.rowsRejected / summary.rowsTotal;
       if (rejectedRatio > this.#deps.maxRejectedRatio) {
-        await tasks.recordProgress(task.taskId, { ...summary, bytesProcessed: task.fileSizeBytes });
         throw new AppError(
           'TOO_MANY_REJECTED_ROWS',
           `${summary.rowsRejected} of ${summary.rowsTotal} rows (${percent(rejectedRatio)}) were rejected; ` +
             `the limit is ${percent(this.#deps.maxRejectedRatio)}`,
         );
       }
-      const ingesting = await tasks.markIngesting(task.taskId, { ...summary, bytesProcessed: task.fileSizeBytes });
-      if (!ingesting) throw new TaskCancelled();
+      const schema = given ?? (await this.#claimSchema(dataSource, summary.schema, ref, jobSignal));
+      const ledger = { rowsValid: summary.rowsValid, metricSums: summary.metricSums };
+      if (!(await attempts.markIngesting(ref, { ...summary, bytesProcessed: task.fileSizeBytes, ledger }))) {
+        throw new AttemptEnded('the task was cancelled');
+      }
       const interval = replaceInterval(summary.minTime, summary.maxTime);
       let validatedObjectKey: string | null = null;
       if (analytics.readsValidatedFileFrom === 'objectStore') {
         validatedObjectKey = validatedObjectKeyOf(dataSource.storeName, task.taskId, task.attempt);
         await this.#deps.objects.put(validatedObjectKey, createReadStream(validatedFile));
       }
-      if (task.mode === 'REPLACE' && interval) await tasks.recordReplacedInterval(task.taskId, interval);
-      await this.#whileNotCancelled(task.taskId, (signal) =>
+      if (task.mode === 'REPLACE' && interval) await attempts.recordReplacedInterval(ref, interval);
+      await this.#whileCurrent(ref, jobSignal, (signal) =>
         analytics.load({
           storeName: dataSource.storeName,
           schema,
@@ -122,112 +122,66 @@ export class IngestionWorker {
           previousStoreTaskId: task.storeTaskId,
           mode: task.mode,
           interval,
-          onProgress: (progress) => tasks.recordStoreProgress(task.taskId, progress),
+          ledger,
+          beginCommit: () => attempts.beginCommit(ref),
+          onProgress: (progress) => attempts.recordStoreProgress(ref, progress),
           signal,
         }),
       );
+      // Read back once more after the commit (Druid checks only its own counters before publishing).
       const loaded = await analytics.totalsForTask(dataSource.storeName, schema, task.taskId);
-      const differences = findLedgerDifferences(summary, loaded);
+      const differences = findLedgerDifferences(schema, ledger, loaded);
       if (differences) throw new AppError('LEDGER_MISMATCH', differences);
-      if (!(await tasks.markSucceeded(task.taskId, loaded.rowCount))) throw new TaskCancelled();
+      if (!(await attempts.markSucceeded(ref, loaded.rowCount))) throw new AttemptEnded('another attempt took over');
       if (validatedObjectKey) await this.#deleteValidatedCopies(task, dataSource.storeName);
     } finally {
       await rm(validatedFile, { force: true });
     }
   }
 
-  async #validate(
-    task: IngestionTask,
-    storedSchema: DataSourceSchema | null,
-    validatedFile: string,
-  ): Promise<ValidationSummary> {
-    const { tasks, objects } = this.#deps;
-    if (!task.format || !task.sha256) throw new AppError('INTERNAL', `task ${task.taskId} has no recorded format`);
-    const validator = new RowValidator({
-      format: task.format as 'csv' | 'tsv' | 'jsonl',
-      schema: storedSchema,
-      taskId: task.taskId,
-      maxColumns: this.#deps.maxColumns,
-    });
-    const raw = await objects.get(task.objectKey);
-    const hash = createHash('sha256');
-    let bytesRead = 0;
-    async function* metered(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-      for await (const chunk of source) {
-        hash.update(chunk);
-        bytesRead += chunk.length;
-        yield chunk;
-      }
+  /**
+   * An earlier attempt passed the commit point and then stopped (the process died, the database went away). The
+   * store's commit is atomic, so it holds either all of the task's rows (then SUCCEEDED) or none (then the attempt
+   * starts over).
+   */
+  async #finishCommit(task: IngestionTask, ref: AttemptRef, jobSignal: AbortSignal): Promise<void> {
+    const dataSource = await this.#deps.dataSources.ensure(task.workspace, task.dataSourceName);
+    const schema = dataSource.schema ?? dataSource.claim?.schema;
+    if (!schema || !task.ledger) throw new AppError('INTERNAL', `task ${task.taskId} is committing without a ledger`);
+    const loaded = await this.#deps.analytics.totalsForTask(dataSource.storeName, schema, task.taskId);
+    const differences = findLedgerDifferences(schema, task.ledger, loaded);
+    if (!differences) {
+      if (!(await this.#deps.attempts.markSucceeded(ref, loaded.rowCount))) throw new AttemptEnded('superseded');
+      return;
     }
-    // Pulled, never pushed: the file is read only as fast as validation consumes it.
-    const decoded: AsyncIterable<Buffer> = task.gzip
-      ? pipeline(metered(raw), createGunzip({ chunkSize: 256 * 1024 }), () => {})
-      : metered(raw);
-    const output = createWriteStream(validatedFile, { highWaterMark: 16 * 1024 * 1024 });
-    // A write still queued when the attempt is abandoned (output.destroy() below) fails with ERR_STREAM_DESTROYED:
-    // keep it, so it cannot become an unhandled 'error' that ends the process; a real write error is thrown below.
-    let outputError: Error | undefined;
-    output.on('error', (error) => {
-      outputError ??= error;
-    });
-    const pendingRejections: RowRejection[] = [];
-    let decodedBytes = 0;
-    let lastProgress = Date.now();
-    const progress = () => ({
-      bytesProcessed: bytesRead,
-      rowsTotal: validator.rowsTotal,
-      rowsValid: validator.rowsValid,
-      rowsRejected: validator.rowsRejected,
-    });
-    const take = async (batch: ValidationBatch) => {
-      // Not push(...rejections): a chunk of short bad lines yields ~100,000 rejections, past the argument limit.
-      for (const rejection of batch.rejections) pendingRejections.push(rejection);
-      if (pendingRejections.length >= REJECTION_BATCH) {
-        await tasks.addRejections(task.taskId, pendingRejections.splice(0));
+    if (loaded.rowCount !== 0) throw new AppError('LEDGER_MISMATCH', differences);
+    const reopened = await this.#deps.attempts.reopen(ref);
+    if (!reopened) throw new AttemptEnded('another attempt took over');
+    await this.#runAttempt(reopened, ref, jobSignal);
+  }
+
+  /**
+   * A first upload's schema: claimed for this task while it loads. When another first upload holds the claim, wait
+   * until it ends (its claim is released if it fails); when a schema became final meanwhile and differs, validate
+   * again against it (a transient RetryAttempt).
+   */
+  async #claimSchema(
+    dataSource: DataSource,
+    inferred: DataSourceSchema,
+    ref: AttemptRef,
+    signal: AbortSignal,
+  ): Promise<DataSourceSchema> {
+    for (;;) {
+      const claim = await this.#deps.dataSources.claimSchema(dataSource, inferred, ref.taskId);
+      if (claim.kind === 'claimed') return claim.schema;
+      if (claim.kind === 'final') {
+        if (isDeepStrictEqual(claim.schema, inferred)) return claim.schema;
+        throw new RetryAttempt(`another upload fixed the schema of ${dataSource.name} first; validating against it`);
       }
-      if (batch.output.length > 0 && !output.write(batch.output)) await once(output, 'drain');
-    };
-    try {
-      for await (const chunk of decoded) {
-        decodedBytes += chunk.length;
-        if (decodedBytes > this.#deps.maxDecompressedBytes) {
-          throw new AppError(
-            'DECOMPRESSED_TOO_LARGE',
-            `the file decompresses to more than ${this.#deps.maxDecompressedBytes} bytes`,
-          );
-        }
-        if (
-          task.gzip &&
-          decodedBytes > RATIO_CHECK_AFTER_BYTES &&
-          decodedBytes > bytesRead * this.#deps.maxCompressionRatio
-        ) {
-          throw new AppError(
-            'COMPRESSION_RATIO_TOO_HIGH',
-            `${bytesRead} compressed bytes expanded to ${decodedBytes}; the limit is ${this.#deps.maxCompressionRatio} times`,
-          );
-        }
-        await take(validator.push(chunk));
-        if (Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
-          lastProgress = Date.now();
-          if (!(await tasks.recordProgress(task.taskId, progress()))) throw new TaskCancelled();
-        }
-      }
-      await take(validator.end());
-      await tasks.addRejections(task.taskId, pendingRejections.splice(0));
-      output.end();
-      if (!output.writableFinished) await once(output, 'finish');
-      if (outputError) throw outputError;
-    } catch (error) {
-      raw.destroy();
-      output.destroy();
-      throw error;
+      await this.#deps.dataSources.releaseAbandonedClaim(dataSource);
+      if (!(await this.#deps.attempts.isCurrent(ref))) throw new AttemptEnded('the task was cancelled');
+      await sleep(CHECK_MS / 2, undefined, { signal });
     }
-    const sha256 = hash.digest('hex');
-    if (sha256 !== task.sha256) {
-      throw new AppError('CHECKSUM_MISMATCH', `stored object hashes to ${sha256}, the upload to ${task.sha256}`);
-    }
-    if (!(await tasks.recordProgress(task.taskId, progress()))) throw new TaskCancelled();
-    return validator.summary();
   }
 
   /**
@@ -244,39 +198,34 @@ export class IngestionWorker {
     }
   }
 
-  /** Runs `work` with a signal that is aborted as soon as the task is cancelled (checked every 2 s). */
-  async #whileNotCancelled<T>(taskId: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` with a signal that is aborted as soon as the attempt may not go on: the task was cancelled, another
+   * attempt took over (checked every 2 s), or the job itself was stopped.
+   */
+  async #whileCurrent<T>(
+    ref: AttemptRef,
+    jobSignal: AbortSignal,
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const controller = new AbortController();
+    const signal = AbortSignal.any([controller.signal, jobSignal]);
     const watch = setInterval(() => {
-      this.#deps.tasks
-        .status(taskId)
-        .then((status) => status === 'CANCELLED' && controller.abort(new TaskCancelled()))
+      this.#deps.attempts
+        .isCurrent(ref)
+        .then((current) => current || controller.abort(new AttemptEnded('the task was cancelled')))
         .catch(() => {});
-    }, 2000);
+    }, CHECK_MS);
     try {
-      const result = await work(controller.signal);
-      if (controller.signal.aborted) throw new TaskCancelled();
+      const result = await work(signal);
+      if (signal.aborted) throw new AttemptEnded('the task was cancelled or its job stopped');
       return result;
     } catch (error) {
-      if (controller.signal.aborted) throw new TaskCancelled();
+      if (signal.aborted && !(error instanceof CommitRefused)) throw new AttemptEnded('the task was cancelled');
       throw error;
     } finally {
       clearInterval(watch);
     }
   }
-
-  /** The first upload of a data source defines its schema; if another upload won the race, start over. */
-  async #storeInferredSchema(dataSource: DataSource, inferred: DataSourceSchema): Promise<DataSourceSchema> {
-    const stored = await this.#deps.dataSources.saveSchemaIfAbsent(dataSource.workspace, dataSource.name, inferred);
-    if (!isDeepStrictEqual(stored, inferred)) {
-      throw new Error(`another upload stored the schema of ${dataSource.name} first; validating again`);
-    }
-    return stored;
-  }
-}
-
-function isTransient(error: AppError): boolean {
-  return error.code === 'STORAGE_UNAVAILABLE' || error.code === 'INTERNAL';
 }
 
 /** The catalogue message followed by our own details, as one text. */

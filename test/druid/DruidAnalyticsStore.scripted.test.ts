@@ -108,6 +108,8 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
     attempt: 1,
     validatedFile: '/x.jsonl',
     validatedObjectKey: 'validated/x.jsonl',
+    ledger: { rowsValid: 3, metricSums: {} },
+    beginCommit: async () => true,
     rowCount: 3,
     mode: 'APPEND',
     interval: { start: new Date('2025-03-01T00:00:00Z'), end: new Date('2025-03-02T00:00:00Z') },

@@ -81,6 +81,8 @@ describe('DruidAnalyticsStore against the local Druid cluster', () => {
     validatedFile: '/nonexistent/local/copy.jsonl',
     validatedObjectKey: key,
     rowCount: file.rows,
+    ledger: { rowsValid: file.rows, metricSums: {} },
+    beginCommit: async () => true,
     mode: 'APPEND',
     interval: day,
     previousStoreTaskId: null,

@@ -16,6 +16,7 @@ import {
 import { pendingTask } from '../support/pendingTask.ts';
 import { multipartBody, slowRequest } from '../support/rawMultipart.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
+import { wrapLoad } from '../support/wrapLoad.ts';
 
 /**
  * Each finding of issue 7's "Why", as a user attacked `npm start`: every test here failed before the change.
@@ -222,10 +223,8 @@ describe('hostile requests found against the embedded default', () => {
   test("a store's own error text never reaches the task: DuckDB's Binder Error becomes INTERNAL with an error id", async () => {
     const failing = await startTestApp({
       wrapAnalytics: (store) =>
-        Object.assign(Object.create(store), {
-          load: async () => {
-            throw new Error('Binder Error: Referenced column "secret_column" not found in FROM clause!');
-          },
+        wrapLoad(store, async () => {
+          throw new Error('Binder Error: Referenced column "secret_column" not found in FROM clause!');
         }),
     });
     try {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { TaskAttempts } from '../../src/tasks/TaskAttempts.ts';
 import { backends, startTestApp, type TestApp } from '../support/testApp.ts';
 
 const file = { sizeBytes: 10, sha256: 'a'.repeat(64), format: 'csv', gzip: false, dataSourceName: 'store_test' };
@@ -55,11 +56,13 @@ for (const backend of backends) {
 
     test('a terminal task never changes again', async () => {
       const taskId = await pending();
-      assert.equal(await app.services.tasks.markFailed(taskId, 'INTERNAL', 'boom'), true);
+      const attempts = new TaskAttempts(app.services.db);
+      const ref = { taskId, attempt: 0 };
+      assert.equal(await attempts.markFailed(ref, 'INTERNAL', 'boom', null), true);
       assert.equal(await app.services.tasks.cancel('default', taskId), false);
-      assert.equal(await app.services.tasks.markFailed(taskId, 'LEDGER_MISMATCH', 'again'), false);
-      assert.equal(await app.services.tasks.startAttempt(taskId), null);
-      assert.equal(await app.services.tasks.markSucceeded(taskId, 1), false);
+      assert.equal(await attempts.markFailed(ref, 'LEDGER_MISMATCH', 'again', null), false);
+      assert.equal(await attempts.start(taskId), null);
+      assert.equal(await attempts.markSucceeded(ref, 1), false);
       const task = await app.services.tasks.getById(taskId);
       assert.equal(task?.status, 'FAILED');
       assert.equal(task?.errorCode, 'INTERNAL');

@@ -32,7 +32,7 @@ export type Task = TaskView & { __typename?: 'IngestionTaskStatus' };
 
 export const TASK_FIELDS = `taskId dataSourceName filename fileSizeBytes sha256 status rowsTotal rowsValid rowsRejected
   rowsLoaded bytesProcessed errorCode errorMessage errorId createdAt updatedAt format mode attempt minTime maxTime
-  statusHistory { status at } storeTaskId storeState replacedInterval { start end }`;
+  statusHistory { status at } storeTaskId storeState replacedInterval { start end } rejectionCounts { code count }`;
 
 const UPLOAD_MUTATION = `mutation Upload($file: Upload!, $dataSourceName: String!, $mode: IngestMode) {
   uploadSalesData(file: $file, dataSourceName: $dataSourceName, mode: $mode) {

@@ -17,6 +17,7 @@ const LIST_SIZES: Record<string, number> = {
   'IngestionTaskConnection.edges': 1,
   'AuditEventConnection.nodes': 1,
   'IngestionTaskStatus.statusHistory': 7,
+  'IngestionTaskStatus.rejectionCounts': 10,
   'DataSourceSchema.metrics': 500,
   'DataSourceSummary.metricTotals': 500,
   'Query.dataSourceTimeSeries': 1000,

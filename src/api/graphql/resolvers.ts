@@ -7,7 +7,7 @@ import type { IngestionStatus, IngestionTask, IngestMode } from '../../tasks/Ing
 import { assertTaskId, encodeTaskCursor } from '../../tasks/TaskStore.ts';
 import { assertDataSourceName } from '../../upload/dataSourceName.ts';
 import { createWorkspace } from '../../workspaces/createWorkspace.ts';
-import { statusHistory } from '../taskView.ts';
+import { rejectionCountList, statusHistory } from '../taskView.ts';
 import { abortableSource } from './abortableSource.ts';
 import type { GraphqlContext } from './GraphqlContext.ts';
 import { DateTimeScalar, type UploadedFile, UploadScalar } from './scalars.ts';
@@ -18,7 +18,7 @@ const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The resolvers; every root field is scoped to the caller's workspace (access rules are applied around them). */
 export function createResolvers(services: Services): IResolvers<unknown, GraphqlContext> {
-  const { tasks, dataSources, uploads, analytics, taskUpdates, keys, audit, log } = services;
+  const { tasks, rejections, dataSources, uploads, analytics, taskUpdates, keys, audit, log } = services;
 
   /** A data source of the caller's workspace that has a schema; null as if absent otherwise. */
   const dataSourceOf = async (context: GraphqlContext, name: string) => {
@@ -35,8 +35,9 @@ export function createResolvers(services: Services): IResolvers<unknown, Graphql
     },
     IngestionTaskStatus: {
       rejections: (task: IngestionTask, args: { first: number; afterLine: number }) =>
-        tasks.listRejections(task.taskId, clamp(args.first), Math.max(0, args.afterLine)),
+        rejections.list(task.taskId, clamp(args.first), Math.max(0, args.afterLine)),
       statusHistory: (task: IngestionTask) => statusHistory(task),
+      rejectionCounts: (task: IngestionTask) => rejectionCountList(task.rejectionCounts),
     },
     Query: {
       me: (_: unknown, __: unknown, { principal }: GraphqlContext) => principal,
@@ -111,7 +112,7 @@ export function createResolvers(services: Services): IResolvers<unknown, Graphql
         }
       },
       cancelIngestionTask: async (_: unknown, args: { taskId: string }, { principal }: GraphqlContext) =>
-        (await cancelTask({ tasks, audit }, principal, args.taskId))?.task ?? null,
+        cancelTask({ tasks, audit }, principal, args.taskId),
       createWorkspace: (_: unknown, args: { name: string }, { principal }: GraphqlContext) =>
         createWorkspace(services, principal, args.name),
       createApiKey: async (_: unknown, args: { name: string; role: Role }, { principal }: GraphqlContext) => {

@@ -29,6 +29,8 @@ export const typeDefs = /* GraphQL */ `
     rowsValid: Int
     rowsRejected: Int
     rejections(first: Int = 100, afterLine: Int = 0): [RowRejection!]!
+    "Rejected rows per code for the whole file; only the first MAX_STORED_REJECTIONS are kept in full."
+    rejectionCounts: [RejectionCount!]!
     errorCode: String
     errorMessage: String
     "For server errors: quote it to an operator, who finds the underlying error in the log under this id."
@@ -56,6 +58,7 @@ export const typeDefs = /* GraphQL */ `
   type TimeInterval { start: DateTime! end: DateTime! }
 
   type RowRejection { line: Int! column: String code: String! message: String! raw: String }
+  type RejectionCount { code: String! count: Int! }
 
   type PageInfo { hasNextPage: Boolean! endCursor: String }
   type IngestionTaskEdge { cursor: String! node: IngestionTaskStatus! }

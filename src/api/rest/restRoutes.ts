@@ -23,7 +23,7 @@ const noQuery = { type: 'object', additionalProperties: false, properties: {} } 
 
 /** REST API under /api/v1: upload, task status, task list, rejections CSV, cancel; each route states its role. */
 export async function restRoutes(app: FastifyInstance, options: { services: Services }): Promise<void> {
-  const { tasks, uploads, audit, config } = options.services;
+  const { tasks, rejections, uploads, audit, config } = options.services;
 
   app.post(
     '/api/v1/uploads',
@@ -135,12 +135,9 @@ export async function restRoutes(app: FastifyInstance, options: { services: Serv
     { config: { access: 'UPLOADER' }, schema: { params: taskParams, querystring: noQuery } },
     async (request) => {
       const { taskId } = request.params as { taskId: string };
-      const result = await cancelTask({ tasks, audit }, request.principal as Principal, taskId);
-      if (!result) throw new AppError('TASK_NOT_FOUND', `no task ${taskId}`);
-      if (!result.cancelled && result.task.status !== 'CANCELLED') {
-        throw new AppError('TASK_NOT_CANCELLABLE', `the task is ${result.task.status}`);
-      }
-      return taskView(result.task);
+      const task = await cancelTask({ tasks, audit }, request.principal as Principal, taskId);
+      if (!task) throw new AppError('TASK_NOT_FOUND', `no task ${taskId}`);
+      return taskView(task);
     },
   );
 
@@ -155,7 +152,7 @@ export async function restRoutes(app: FastifyInstance, options: { services: Serv
         yield REJECTIONS_CSV_HEADER;
         let afterLine = 0;
         for (;;) {
-          const page = await tasks.listRejections(taskId, CSV_PAGE, afterLine);
+          const page = await rejections.list(taskId, CSV_PAGE, afterLine);
           if (page.length === 0) return;
           yield page.map(rejectionCsvRecord).join('');
           afterLine = page.at(-1)?.line ?? afterLine;
