@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   }
   const log = pino({ level: config.logLevel });
   const services = await createServices(config, log);
-  const stopWorker = config.role === 'api' ? () => {} : await startWorker(services);
+  const stopWorker = config.role === 'api' ? async () => {} : await startWorker(services);
   const server = config.role === 'worker' ? undefined : await buildServer(services);
   if (server) await server.listen({ port: config.port, host: config.host });
   if (server && services.bootstrapKey) logSignInLink(services, server);
@@ -39,10 +39,15 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'stopping');
-    stopWorker();
+    // New uploads get 503 SHUTTING_DOWN and /readyz 503 at once; running attempts are handed back (their job is
+    // retried after the restart or by another worker); uploads already arriving get SHUTDOWN_GRACE_SECONDS to finish.
+    services.shutdown.begin();
+    log.info({ signal, graceSeconds: config.shutdownGraceSeconds }, 'stopping');
+    await stopWorker();
+    await services.uploads.whenIdle(config.shutdownGraceSeconds * 1000);
     await server?.close();
     await closeServices(services);
+    log.info('stopped');
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

@@ -14,7 +14,7 @@ export async function healthRoutes(app: FastifyInstance, options: { services: Se
       objectStore: () => objects.check(),
       analyticsStore: () => analytics.check(),
     };
-    const results = await Promise.all(
+    const results: (readonly [string, string])[] = await Promise.all(
       Object.entries(checks).map(async ([name, check]) => {
         try {
           await withTimeout<unknown>(check(), 5000, () => new Error('no answer within 5000 ms'));
@@ -25,6 +25,7 @@ export async function healthRoutes(app: FastifyInstance, options: { services: Se
         }
       }),
     );
+    if (options.services.shutdown.started) results.push(['shutdown', 'stopping'] as const);
     const ready = results.every(([, result]) => result === 'ok');
     return reply
       .code(ready ? 200 : 503)

@@ -14,6 +14,7 @@ import type { TaskStore } from '../tasks/TaskStore.ts';
 import type { TaskUpdates } from '../tasks/TaskUpdates.ts';
 import type { UploadService } from '../upload/UploadService.ts';
 import type { WorkspaceStore } from '../workspaces/WorkspaceStore.ts';
+import type { Shutdown } from './Shutdown.ts';
 
 /** Everything a process role needs, built once by the composition root and passed in. */
 export interface Services {
@@ -33,6 +34,8 @@ export interface Services {
   sessions: SessionStore;
   audit: AuditLog;
   authenticator: Authenticator;
+  /** Set when the process begins to stop: uploads are refused, attempts handed back. */
+  shutdown: Shutdown;
   /** The server-admin key made at this start (no key existed before), else null. */
   bootstrapKey: { secret: string; file: string | null } | null;
 }

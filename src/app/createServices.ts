@@ -12,7 +12,7 @@ import { SessionStore } from '../auth/SessionStore.ts';
 import type { Config } from '../config/config.ts';
 import { DataSourceStore } from '../datasources/DataSourceStore.ts';
 import { openDatabase } from '../db/openDatabase.ts';
-import { JobQueue } from '../jobs/JobQueue.ts';
+import { JobQueue, jobExpireSeconds } from '../jobs/JobQueue.ts';
 import { openObjectStore } from '../storage/openObjectStore.ts';
 import { RejectionStore } from '../tasks/RejectionStore.ts';
 import { TaskStore } from '../tasks/TaskStore.ts';
@@ -20,6 +20,7 @@ import { TaskUpdates } from '../tasks/TaskUpdates.ts';
 import { UploadService } from '../upload/UploadService.ts';
 import { WorkspaceStore } from '../workspaces/WorkspaceStore.ts';
 import type { Services } from './Services.ts';
+import { Shutdown } from './Shutdown.ts';
 
 /** Opens every store the configuration names (embedded defaults otherwise) and wires the services. */
 export async function createServices(
@@ -56,10 +57,13 @@ export async function createServices(
     supervise: config.role !== 'api',
     retryLimit: config.jobRetryLimit,
     retryDelaySeconds: config.jobRetryDelaySeconds,
+    expireInSeconds: jobExpireSeconds(config.druid),
   });
   const taskUpdates = new TaskUpdates(db, tasks);
   await taskUpdates.start();
+  const shutdown = new Shutdown();
   const uploads = new UploadService({
+    shutdown,
     db,
     tasks,
     dataSources,
@@ -89,6 +93,7 @@ export async function createServices(
     audit,
     authenticator,
     bootstrapKey,
+    shutdown,
   };
 }
 

@@ -86,6 +86,8 @@ test('a bad variable is named in the error', () => {
     [{ MAX_COLUMNS: 'many' }, /^MAX_COLUMNS/],
     [{ MAX_QUERY_COST: '10' }, /^MAX_QUERY_COST must be between/],
     [{ TRUST_PROXY: 'the proxy' }, /^TRUST_PROXY must list addresses/],
+    [{ ROLE: 'worker' }, /^ROLE=worker runs the API and the workers as separate processes.*DATABASE_URL.*DRUID_URL/],
+    [{ ROLE: 'api', DATABASE_URL: 'postgres://x/y' }, /^ROLE=api .*DRUID_URL/],
   ];
   for (const [env, message] of cases) {
     assert.throws(

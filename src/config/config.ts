@@ -21,6 +21,8 @@ export interface Config {
   /** A gzip upload may decompress to at most this many bytes (guards against gzip bombs). */
   maxDecompressedBytes: number;
   workerConcurrency: number;
+  /** On SIGTERM/SIGINT, how long uploads already arriving may take to finish before the process exits. */
+  shutdownGraceSeconds: number;
   /** Retries of a failed ingestion attempt (transient errors only), with exponential backoff from the delay. */
   jobRetryLimit: number;
   jobRetryDelaySeconds: number;
@@ -124,8 +126,16 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     }
   }
   const host = optional(env, 'HOST') ?? '127.0.0.1';
+  const role = oneOf(env, 'ROLE', ['all', 'api', 'worker'], 'all');
+  if (role !== 'all' && (databaseUrl === undefined || druidUrl === undefined)) {
+    // PGlite and DuckDB live in one process's files: an API and a worker process would each open them.
+    throw new ConfigError(
+      `ROLE=${role} runs the API and the workers as separate processes, which cannot share the embedded stores: ` +
+        'set DATABASE_URL (PostgreSQL) and DRUID_URL with S3_BUCKET (Druid and S3), or leave ROLE unset',
+    );
+  }
   return {
-    role: oneOf(env, 'ROLE', ['all', 'api', 'worker'], 'all'),
+    role,
     port: integer(env, 'PORT', 8080, 0, 65535),
     host,
     dataDir: path.resolve(optional(env, 'DATA_DIR') ?? './data'),
@@ -146,14 +156,16 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
         ? undefined
         : {
             url: druidUrl.replace(/\/+$/, ''),
-            retrySeconds: integer(env, 'DRUID_RETRY_SECONDS', 120, 1, 86_400),
-            taskTimeoutSeconds: integer(env, 'DRUID_TASK_TIMEOUT_SECONDS', 3600, 10, 7 * 86_400),
+            retrySeconds: integer(env, 'DRUID_RETRY_SECONDS', 120, 1, 3600),
+            // Under the job queue's 24 h expiry (pg-boss's maximum), with room for the retries around the task.
+            taskTimeoutSeconds: integer(env, 'DRUID_TASK_TIMEOUT_SECONDS', 3600, 10, 20 * 3600),
           },
     maxUploadBytes: integer(env, 'MAX_UPLOAD_BYTES', 5 * GIB, 1, Number.MAX_SAFE_INTEGER),
     maxRejectedRatio: ratio(env, 'MAX_REJECTED_RATIO', 0.05),
     maxStoredRejections: integer(env, 'MAX_STORED_REJECTIONS', 10_000, 0, 10_000_000),
     maxDecompressedBytes: integer(env, 'MAX_DECOMPRESSED_BYTES', 20 * GIB, 1, Number.MAX_SAFE_INTEGER),
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 1, 1, 64),
+    shutdownGraceSeconds: integer(env, 'SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
     jobRetryLimit: integer(env, 'JOB_RETRY_LIMIT', 4, 0, 100),
     jobRetryDelaySeconds: integer(env, 'JOB_RETRY_DELAY_SECONDS', 2, 1, 3600),
     webRoot: path.resolve(optional(env, 'WEB_ROOT') ?? new URL('../../web/dist', import.meta.url).pathname),

@@ -118,6 +118,10 @@ export const errorCatalogue = {
     status: 400,
     message: 'The GraphQL query asks for too much at once. Ask for fewer items or fields, or page through them.',
   },
+  SHUTTING_DOWN: {
+    status: 503,
+    message: 'The server is restarting and takes no new uploads right now. Upload again in a few seconds.',
+  },
   IDENTITY_PROVIDER_UNAVAILABLE: {
     status: 503,
     message: 'The identity provider could not be reached to check your token. Try again shortly.',

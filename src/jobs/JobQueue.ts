@@ -3,6 +3,22 @@ import { executorAsJobDatabase, type SqlDatabase, type SqlExecutor } from '../db
 
 export const INGEST_QUEUE = 'ingest-task';
 
+const DEFAULT_EXPIRE_SECONDS = 6 * 60 * 60;
+/** pg-boss refuses an expiry over 24 hours. */
+const MAX_EXPIRE_SECONDS = 24 * 60 * 60;
+
+/**
+ * How long an ingestion job may run: at least 6 h, and longer than a Druid task may take with the retries around it
+ * (DRUID_TASK_TIMEOUT_SECONDS is capped at 20 h so this stays within pg-boss's 24 h).
+ */
+export function jobExpireSeconds(druid: { taskTimeoutSeconds: number; retrySeconds: number } | undefined): number {
+  if (!druid) return DEFAULT_EXPIRE_SECONDS;
+  return Math.min(
+    MAX_EXPIRE_SECONDS,
+    Math.max(DEFAULT_EXPIRE_SECONDS, druid.taskTimeoutSeconds + 3 * druid.retrySeconds + 1800),
+  );
+}
+
 export interface IngestJob {
   taskId: string;
 }
@@ -30,7 +46,7 @@ export class JobQueue {
 
   static async start(
     db: SqlDatabase,
-    options: { supervise: boolean; retryLimit: number; retryDelaySeconds: number },
+    options: { supervise: boolean; retryLimit: number; retryDelaySeconds: number; expireInSeconds?: number },
   ): Promise<JobQueue> {
     const boss = new PgBoss({
       ...db.jobQueueConnection(),
@@ -42,15 +58,19 @@ export class JobQueue {
       process.emitWarning(`job queue: ${error instanceof Error ? error.message : String(error)}`);
     });
     await boss.start();
-    await boss.createQueue(INGEST_QUEUE, {
+    const queueOptions = {
       retryLimit: options.retryLimit,
       retryDelay: options.retryDelaySeconds,
       retryBackoff: true,
       retryDelayMax: 60,
-      expireInSeconds: 6 * 60 * 60,
+      // Longer than any attempt may take (the Druid task timeout and its retries: see jobExpireSeconds), so a job is
+      // never expired while its handler is still rightly running.
+      expireInSeconds: options.expireInSeconds ?? DEFAULT_EXPIRE_SECONDS,
       heartbeatSeconds: 30,
       notify: true,
-    });
+    };
+    await boss.createQueue(INGEST_QUEUE, queueOptions);
+    await boss.updateQueue(INGEST_QUEUE, queueOptions);
     return new JobQueue(boss);
   }
 
@@ -85,6 +105,11 @@ export class JobQueue {
         });
       },
     );
+  }
+
+  /** Stops taking new ingestion jobs; with `wait`, also until the running handlers have returned. */
+  async stopWorking(options: { wait: boolean }): Promise<void> {
+    await this.#boss.offWork(INGEST_QUEUE, { wait: options.wait });
   }
 
   #stopped: Promise<void> | undefined;

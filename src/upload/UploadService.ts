@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import type { Shutdown } from '../app/Shutdown.ts';
 import type { AuditLog } from '../audit/AuditLog.ts';
 import { actorOf, type Principal, roleAtLeast } from '../auth/Principal.ts';
 import { type DataSourceStore, storeNameOf } from '../datasources/DataSourceStore.ts';
@@ -28,6 +29,7 @@ export interface UploadInput {
 }
 
 export interface UploadServiceDeps {
+  shutdown: Shutdown;
   db: SqlDatabase;
   tasks: TaskStore;
   dataSources: DataSourceStore;
@@ -49,12 +51,39 @@ const PROGRESS_INTERVAL_MS = 1000;
  */
 export class UploadService {
   readonly #deps: UploadServiceDeps;
+  #inFlight = 0;
+  readonly #idle = new Set<() => void>();
 
   constructor(deps: UploadServiceDeps) {
     this.#deps = deps;
   }
 
+  /** Resolves when no upload is arriving, or after `timeoutMs` (a graceful shutdown waits for them). */
+  whenIdle(timeoutMs: number): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#idle.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.#idle.add(done);
+    });
+  }
+
   async receive(input: UploadInput): Promise<IngestionTask> {
+    if (this.#deps.shutdown.started) throw new AppError('SHUTTING_DOWN', 'the server is stopping');
+    this.#inFlight++;
+    try {
+      return await this.#receive(input);
+    } finally {
+      this.#inFlight--;
+      if (this.#inFlight === 0) for (const done of [...this.#idle]) done();
+    }
+  }
+
+  async #receive(input: UploadInput): Promise<IngestionTask> {
     const { principal } = input;
     assertDataSourceName(input.dataSourceName);
     if (input.mode === 'REPLACE' && !roleAtLeast(principal.role, 'ADMIN')) {

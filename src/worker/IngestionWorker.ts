@@ -30,6 +30,8 @@ export interface IngestionWorkerDeps {
   workDir: string;
   maxRejectedRatio: number;
   limits: ValidationLimits;
+  /** Aborted when the process begins to stop: running attempts are handed back (their job is retried). */
+  stopping: AbortSignal;
   log: Logger;
 }
 
@@ -59,12 +61,20 @@ export class IngestionWorker {
     const task = await attempts.start(job.taskId);
     if (!task) return;
     const ref: AttemptRef = { taskId: task.taskId, attempt: task.attempt };
+    // The job's own signal (pg-boss aborts it when the job expired or its claim was lost) or the process stopping.
+    const stop = AbortSignal.any([context.signal, this.#deps.stopping]);
     const started = Date.now();
     try {
-      if (task.committingAt) await this.#finishCommit(task, ref, context.signal);
-      else await this.#runAttempt(task, ref, context.signal);
+      if (task.committingAt) await this.#finishCommit(task, ref, stop);
+      else await this.#runAttempt(task, ref, stop);
       log.info({ taskId: task.taskId, attempt: task.attempt, ms: Date.now() - started }, 'task succeeded');
     } catch (error) {
+      if (stop.aborted) {
+        // Handed back, not failed: the job is retried (here after a restart, or by another worker), and every write
+        // of this attempt is refused from then on. A job past its retries is found by the sweeper.
+        log.info({ taskId: task.taskId, attempt: task.attempt }, 'attempt handed back');
+        throw new RetryAttempt('the worker stopped; the task is resumed by another attempt');
+      }
       if (error instanceof AttemptEnded || error instanceof CommitRefused) {
         log.info({ taskId: task.taskId, attempt: task.attempt, reason: error.message }, 'attempt ended');
         return;

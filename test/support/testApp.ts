@@ -61,7 +61,7 @@ export async function startTestApp(
   });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const services = await createServices(config, log, { wrapAnalytics: options.wrapAnalytics });
-  let stopWorker: (() => void) | undefined;
+  let stopWorker: (() => Promise<void>) | undefined;
   if (options.worker !== false) stopWorker = await startWorker(services);
   const server = await buildServer(services);
   await server.listen({ port: 0, host: '127.0.0.1' });
@@ -80,7 +80,8 @@ export async function startTestApp(
       stopWorker ??= await startWorker(services);
     },
     async close() {
-      stopWorker?.();
+      services.shutdown.begin();
+      await stopWorker?.();
       await server.close();
       await closeServices(services).catch(() => {});
       await database?.drop();
