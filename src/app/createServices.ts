@@ -17,6 +17,7 @@ import { openObjectStore } from '../storage/openObjectStore.ts';
 import { RejectionStore } from '../tasks/RejectionStore.ts';
 import { TaskStore } from '../tasks/TaskStore.ts';
 import { TaskUpdates } from '../tasks/TaskUpdates.ts';
+import { IdempotencyKeys } from '../upload/IdempotencyKeys.ts';
 import { UploadService } from '../upload/UploadService.ts';
 import { WorkspaceStore } from '../workspaces/WorkspaceStore.ts';
 import type { Services } from './Services.ts';
@@ -64,6 +65,7 @@ export async function createServices(
   const shutdown = new Shutdown();
   const uploads = new UploadService({
     shutdown,
+    idempotencyKeys: new IdempotencyKeys(db),
     db,
     tasks,
     dataSources,

@@ -118,6 +118,15 @@ export const errorCatalogue = {
     status: 400,
     message: 'The GraphQL query asks for too much at once. Ask for fewer items or fields, or page through them.',
   },
+  DUPLICATE_FILE: {
+    status: 409,
+    message:
+      'This data source already holds this file (the same SHA-256), so it was not appended again. Upload with allowDuplicate if it really is new data.',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    message: 'This Idempotency-Key was used for a different request. Use a new key for a new upload.',
+  },
   SHUTTING_DOWN: {
     status: 503,
     message: 'The server is restarting and takes no new uploads right now. Upload again in a few seconds.',

@@ -51,6 +51,8 @@ export interface IngestionTask {
   errorId: string | null;
   /** Rejected rows per code, for the whole file (only the first MAX_STORED_REJECTIONS are kept in full). */
   rejectionCounts: RejectionCounts;
+  /** An APPEND of a file a SUCCEEDED task of the data source already loaded is allowed (else DUPLICATE_FILE). */
+  allowDuplicate: boolean;
   /** Set just before the analytics store commits the rows: from then on the task is not cancellable. */
   committingAt: Date | null;
   /** What validation accepted, which the store must hold after loading (set when INGESTING begins). */

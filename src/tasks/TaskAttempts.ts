@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../db/SqlDatabase.ts';
+import type { SqlDatabase, SqlExecutor } from '../db/SqlDatabase.ts';
 import type { ErrorCode } from '../errors/catalogue.ts';
 import type { RejectionCounts } from '../ingest/types.ts';
 import type { IngestionTask, TaskLedger } from './IngestionTask.ts';
@@ -25,9 +25,9 @@ const OURS = 'id = $1 AND attempt = $2';
  * cancelled, finds its writes refused (false) and stops. Status changes are guarded, so a terminal task never changes.
  */
 export class TaskAttempts {
-  readonly #db: SqlExecutor;
+  readonly #db: SqlDatabase;
 
-  constructor(db: SqlExecutor) {
+  constructor(db: SqlDatabase) {
     this.#db = db;
   }
 
@@ -122,15 +122,32 @@ export class TaskAttempts {
 
   /**
    * The commit point: called by the analytics store just before it commits the task's rows. From here the task can no
-   * longer be cancelled. False (and the store must roll back) when the task was cancelled or the attempt superseded.
+   * longer be cancelled. 'ended' (and the store must roll back) when the task was cancelled or the attempt
+   * superseded; `duplicateOf` when it is an APPEND of a file another task of the data source has committed. Tasks of
+   * one data source pass their commit points one at a time (an advisory lock), so two identical APPENDs racing cannot
+   * both commit.
    */
-  async beginCommit(ref: AttemptRef): Promise<boolean> {
-    const rows = await this.#db.query(
-      `UPDATE tasks SET committing_at = coalesce(committing_at, now()), updated_at = now()
-       WHERE ${OURS} AND status = 'INGESTING' RETURNING id`,
-      [ref.taskId, ref.attempt],
-    );
-    return rows.length === 1;
+  async beginCommit(ref: AttemptRef): Promise<'ok' | 'ended' | { duplicateOf: string }> {
+    return this.#db.transaction(async (tx) => {
+      await tx.query(
+        `SELECT pg_advisory_xact_lock(7270004, hashtext(workspace || '/' || lower(data_source_name)))
+         FROM tasks WHERE id = $1`,
+        [ref.taskId],
+      );
+      const duplicate = await duplicateOf(tx, ref.taskId, true);
+      if (duplicate) return { duplicateOf: duplicate };
+      const rows = await tx.query(
+        `UPDATE tasks SET committing_at = coalesce(committing_at, now()), updated_at = now()
+         WHERE ${OURS} AND status = 'INGESTING' RETURNING id`,
+        [ref.taskId, ref.attempt],
+      );
+      return rows.length === 1 ? 'ok' : 'ended';
+    });
+  }
+
+  /** The earlier task that already loaded this task's file into its data source, for an APPEND without allowDuplicate. */
+  duplicateOf(taskId: string): Promise<string | null> {
+    return duplicateOf(this.#db, taskId, false);
   }
 
   /**
@@ -180,4 +197,21 @@ export class TaskAttempts {
     );
     return rows.length === 1;
   }
+}
+
+/**
+ * An APPEND task's duplicate: another task of the same data source with the same SHA-256 that SUCCEEDED (or, with
+ * `committing`, that passed its commit point). Null for REPLACE (idempotent already) and for allowDuplicate.
+ */
+async function duplicateOf(db: SqlExecutor, taskId: string, committing: boolean): Promise<string | null> {
+  const rows = await db.query<{ id: string }>(
+    `SELECT d.id FROM tasks t JOIN tasks d
+       ON d.workspace = t.workspace AND lower(d.data_source_name) = lower(t.data_source_name)
+      AND d.sha256 = t.sha256 AND d.id <> t.id
+     WHERE t.id = $1 AND t.mode = 'APPEND' AND NOT t.allow_duplicate
+       AND (d.status = 'SUCCEEDED' OR ($2 AND d.status = 'INGESTING' AND d.committing_at IS NOT NULL))
+     ORDER BY d.created_at LIMIT 1`,
+    [taskId, committing],
+  );
+  return rows[0]?.id ?? null;
 }

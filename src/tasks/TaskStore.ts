@@ -29,12 +29,14 @@ export class TaskStore {
       objectKey: string;
       mode: IngestMode;
       createdBy: string;
+      allowDuplicate?: boolean;
     },
     tx: SqlExecutor = this.#db,
   ): Promise<IngestionTask> {
     const rows = await tx.query<TaskRow>(
-      `INSERT INTO tasks (id, workspace, data_source_name, filename, object_key, mode, created_by, status, status_times)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING', jsonb_build_object('PENDING', now()))
+      `INSERT INTO tasks (id, workspace, data_source_name, filename, object_key, mode, created_by, allow_duplicate,
+         status, status_times)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'PENDING', jsonb_build_object('PENDING', now()))
        RETURNING *`,
       [
         input.taskId,
@@ -44,6 +46,7 @@ export class TaskStore {
         input.objectKey,
         input.mode,
         input.createdBy,
+        input.allowDuplicate ?? false,
       ],
     );
     return toTask(single(rows));

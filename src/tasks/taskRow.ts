@@ -33,6 +33,7 @@ export interface TaskRow {
   error_message: string | null;
   rejection_counts: RejectionCounts;
   committing_at: Date | null;
+  allow_duplicate: boolean;
   ledger: TaskLedger | null;
   created_at: Date;
   updated_at: Date;
@@ -89,6 +90,7 @@ export function toTask(row: TaskRow): IngestionTask {
     errorId: row.error_id,
     rejectionCounts: row.rejection_counts,
     committingAt: row.committing_at,
+    allowDuplicate: row.allow_duplicate,
     ledger: row.ledger,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -12,6 +12,7 @@ import { rawObjectKey } from '../storage/objectKeys.ts';
 import type { IngestionTask, IngestMode } from '../tasks/IngestionTask.ts';
 import type { TaskStore } from '../tasks/TaskStore.ts';
 import { assertDataSourceName } from './dataSourceName.ts';
+import { type IdempotencyKeys, uploadRequestHash } from './IdempotencyKeys.ts';
 import { inspectUpload } from './inspectUpload.ts';
 import { enforceUploadPace } from './uploadPace.ts';
 
@@ -20,6 +21,10 @@ export interface UploadInput {
   dataSourceName: string;
   filename: string;
   mode: IngestMode;
+  /** Load the file even when a SUCCEEDED task of the data source loaded the same bytes (else DUPLICATE_FILE). */
+  allowDuplicate?: boolean;
+  /** REST Idempotency-Key: a repeat of the same request is answered with the first request's task. */
+  idempotencyKey?: string;
   file: AsyncIterable<Buffer>;
   /**
    * Runs once the file is stored and before the task is committed: the transport reads the rest of its request
@@ -30,6 +35,7 @@ export interface UploadInput {
 
 export interface UploadServiceDeps {
   shutdown: Shutdown;
+  idempotencyKeys: IdempotencyKeys;
   db: SqlDatabase;
   tasks: TaskStore;
   dataSources: DataSourceStore;
@@ -85,6 +91,10 @@ export class UploadService {
 
   async #receive(input: UploadInput): Promise<IngestionTask> {
     const { principal } = input;
+    const earlier = input.idempotencyKey
+      ? await this.#deps.idempotencyKeys.find(principal.workspace, input.idempotencyKey)
+      : null;
+    if (earlier) return this.#replay(input, earlier);
     assertDataSourceName(input.dataSourceName);
     if (input.mode === 'REPLACE' && !roleAtLeast(principal.role, 'ADMIN')) {
       throw new AppError('FORBIDDEN', 'REPLACE deletes earlier rows, so it needs the role ADMIN; upload with APPEND');
@@ -114,6 +124,7 @@ export class UploadService {
           objectKey,
           mode: input.mode,
           createdBy: actorOf(principal),
+          allowDuplicate: input.allowDuplicate ?? false,
         },
         tx,
       );
@@ -152,6 +163,21 @@ export class UploadService {
         const dataSource = await dataSources.ensure(principal.workspace, input.dataSourceName, tx);
         const task = await tasks.markUploaded(taskId, { ...file, dataSourceName: dataSource.name }, tx);
         if (!task) throw new AppError('UPLOAD_CANCELLED', `task ${taskId} was cancelled during its upload`);
+        if (input.idempotencyKey) {
+          const requestHash = uploadRequestHash({
+            dataSourceName: input.dataSourceName,
+            mode: input.mode,
+            allowDuplicate: input.allowDuplicate ?? false,
+            sha256: file.sha256,
+          });
+          const prior = await this.#deps.idempotencyKeys.record(tx, {
+            workspace: principal.workspace,
+            key: input.idempotencyKey,
+            requestHash,
+            taskId,
+          });
+          if (prior) throw prior.requestHash === requestHash ? new RepeatOf(prior.taskId) : keyReused();
+        }
         await jobs.sendIngest(taskId, tx);
         const actor = actorOf(principal);
         await audit.record(
@@ -181,8 +207,42 @@ export class UploadService {
     } catch (error) {
       await objects.delete(objectKey).catch(() => {});
       await tasks.deletePending(taskId).catch(() => {});
+      // A concurrent repeat with the same Idempotency-Key committed first: answer with its task.
+      if (error instanceof RepeatOf) return this.#earlierTask(principal.workspace, error.taskId);
       throw error instanceof AppError ? error : new AppError('STORAGE_UNAVAILABLE', describe(error), { cause: error });
     }
+  }
+
+  /**
+   * A repeat of an Idempotency-Key: the file is read (hashed, not stored) to tell a true repeat, answered with the first
+   * request's task, from another request reusing the key (IDEMPOTENCY_KEY_REUSED).
+   */
+  async #replay(input: UploadInput, earlier: { requestHash: string; taskId: string }): Promise<IngestionTask> {
+    const inspection = inspectUpload(
+      enforceUploadPace(input.file, {
+        idleTimeoutMs: this.#deps.idleTimeoutMs,
+        minBytesPerSecond: this.#deps.minBytesPerSecond,
+      }),
+      { maxBytes: this.#deps.maxUploadBytes },
+    );
+    for await (const _ of inspection.stream) {
+      // read to the end: only the hash is wanted
+    }
+    await input.beforeCommit?.();
+    const requestHash = uploadRequestHash({
+      dataSourceName: input.dataSourceName,
+      mode: input.mode,
+      allowDuplicate: input.allowDuplicate ?? false,
+      sha256: inspection.result().sha256,
+    });
+    if (requestHash !== earlier.requestHash) throw keyReused();
+    return this.#earlierTask(input.principal.workspace, earlier.taskId);
+  }
+
+  async #earlierTask(workspace: string, taskId: string): Promise<IngestionTask> {
+    const task = await this.#deps.tasks.get(workspace, taskId);
+    if (!task) throw new AppError('INTERNAL', `the task ${taskId} of an Idempotency-Key is gone`);
+    return task;
   }
 }
 
@@ -206,6 +266,19 @@ export function displayFilename(filename: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   const cleaned = filename.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '').slice(0, 1000);
   return cleaned === '' ? 'upload' : cleaned;
+}
+
+/** Thrown inside the commit transaction when a repeat of the same Idempotency-Key request committed first. */
+class RepeatOf extends Error {
+  readonly taskId: string;
+  constructor(taskId: string) {
+    super(`a repeat of the request that made task ${taskId}`);
+    this.taskId = taskId;
+  }
+}
+
+function keyReused(): AppError {
+  return new AppError('IDEMPOTENCY_KEY_REUSED', 'the key was first used with another file, data source or mode');
 }
 
 function describe(error: unknown): string {

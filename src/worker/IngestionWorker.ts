@@ -93,6 +93,7 @@ export class IngestionWorker {
   async #runAttempt(task: IngestionTask, ref: AttemptRef, jobSignal: AbortSignal): Promise<void> {
     const { attempts, analytics, workDir } = this.#deps;
     await this.#deps.rejections.deleteForTask(task.taskId);
+    await this.#refuseDuplicate(task.taskId, await attempts.duplicateOf(task.taskId));
     await mkdir(workDir, { recursive: true });
     const validatedFile = path.join(workDir, `${task.taskId}-attempt-${task.attempt}.jsonl`);
     try {
@@ -120,7 +121,13 @@ export class IngestionWorker {
         await this.#deps.objects.put(validatedObjectKey, createReadStream(validatedFile));
       }
       if (task.mode === 'REPLACE' && interval) await attempts.recordReplacedInterval(ref, interval);
-      await this.#whileCurrent(ref, jobSignal, (signal) =>
+      let duplicate: string | null = null;
+      const beginCommit = async () => {
+        const outcome = await attempts.beginCommit(ref);
+        if (typeof outcome === 'object') duplicate = outcome.duplicateOf;
+        return outcome === 'ok';
+      };
+      const load = this.#whileCurrent(ref, jobSignal, (signal) =>
         analytics.load({
           storeName: dataSource.storeName,
           schema,
@@ -133,11 +140,16 @@ export class IngestionWorker {
           mode: task.mode,
           interval,
           ledger,
-          beginCommit: () => attempts.beginCommit(ref),
+          beginCommit,
           onProgress: (progress) => attempts.recordStoreProgress(ref, progress),
           signal,
         }),
       );
+      // The same file committed by another upload meanwhile: the store rolled back at the commit point.
+      await load.catch(async (error: unknown) => {
+        await this.#refuseDuplicate(task.taskId, duplicate);
+        throw error;
+      });
       // Read back once more after the commit (Druid checks only its own counters before publishing).
       const loaded = await analytics.totalsForTask(dataSource.storeName, schema, task.taskId);
       const differences = findLedgerDifferences(schema, ledger, loaded);
@@ -147,6 +159,15 @@ export class IngestionWorker {
     } finally {
       await rm(validatedFile, { force: true });
     }
+  }
+
+  /** DUPLICATE_FILE when an earlier task of the data source loaded the same file (an APPEND without allowDuplicate). */
+  async #refuseDuplicate(taskId: string, duplicateOf: string | null): Promise<void> {
+    if (duplicateOf === null) return;
+    throw new AppError(
+      'DUPLICATE_FILE',
+      `task ${duplicateOf} already loaded this file into the data source; task ${taskId} adds nothing`,
+    );
   }
 
   /**

@@ -137,11 +137,12 @@ for (const backend of backends) {
       );
     });
 
-    test('the same file through REST is appended: totals double', async () => {
+    test('the same file through REST is appended when allowDuplicate says so: totals double', async () => {
       const upload = await uploadViaRest(app, {
         dataSourceName: 'sales',
         filename: 'again.csv',
         content: sample.csv,
+        allowDuplicate: true,
       });
       assert.equal(upload.status, 202);
       assert.match(upload.contentType ?? '', /application\/json/);

@@ -139,13 +139,14 @@ describe('the pipeline on real services: S3Proxy, PostgreSQL and Druid', {
     );
   });
 
-  test('the same file again in APPEND doubles the totals; in REPLACE it does not', {
+  test('the same file again in APPEND (allowDuplicate) doubles the totals; in REPLACE it does not', {
     timeout: 2 * DRUID_TIMEOUT,
   }, async () => {
     const appended = await uploadViaRest(app, {
       dataSourceName: dataSource,
       filename: 'again.csv',
       content: sample.csv,
+      allowDuplicate: true,
     });
     assert.equal(appended.status, 202);
     const second = await waitForTerminal(app, String(appended.body.taskId), DRUID_TIMEOUT);

@@ -84,16 +84,24 @@ export async function uploadViaGraphql(
 /** Uploads through REST: multipart fields dataSourceName (and mode), then file. */
 export async function uploadViaRest(
   target: ApiTarget,
-  input: { dataSourceName: string; filename: string; content: Buffer | string; mode?: 'APPEND' | 'REPLACE' },
+  input: {
+    dataSourceName: string;
+    filename: string;
+    content: Buffer | string;
+    mode?: 'APPEND' | 'REPLACE';
+    allowDuplicate?: boolean;
+  },
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; contentType: string | null; body: Record<string, unknown> }> {
   const form = new FormData();
   form.set('dataSourceName', input.dataSourceName);
   if (input.mode) form.set('mode', input.mode);
+  if (input.allowDuplicate !== undefined) form.set('allowDuplicate', String(input.allowDuplicate));
   form.set('file', new Blob([input.content]), input.filename);
   const response = await fetch(`${target.baseUrl}/api/v1/uploads`, {
     method: 'POST',
     body: form,
-    headers: authHeaders(target),
+    headers: authHeaders(target, headers),
   });
   return {
     status: response.status,

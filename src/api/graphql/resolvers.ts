@@ -95,7 +95,7 @@ export function createResolvers(services: Services): IResolvers<unknown, Graphql
     Mutation: {
       uploadSalesData: async (
         _: unknown,
-        args: { file: UploadedFile; dataSourceName: string; mode: IngestMode },
+        args: { file: UploadedFile; dataSourceName: string; mode: IngestMode; allowDuplicate: boolean },
         { principal }: GraphqlContext,
       ): Promise<IngestionTask | UploadErrorValue> => {
         try {
@@ -104,6 +104,7 @@ export function createResolvers(services: Services): IResolvers<unknown, Graphql
             dataSourceName: args.dataSourceName,
             filename: args.file.filename,
             mode: args.mode,
+            allowDuplicate: args.allowDuplicate,
             file: args.file.stream,
             ...(args.file.beforeCommit ? { beforeCommit: args.file.beforeCommit } : {}),
           });

@@ -109,7 +109,13 @@ export const typeDefs = /* GraphQL */ `
   }
 
   type Mutation {
-    uploadSalesData(file: Upload!, dataSourceName: String!, mode: IngestMode = APPEND): UploadSalesDataResult!
+    "allowDuplicate: load the file even if a SUCCEEDED task of the data source loaded the same bytes (else DUPLICATE_FILE)."
+    uploadSalesData(
+      file: Upload!
+      dataSourceName: String!
+      mode: IngestMode = APPEND
+      allowDuplicate: Boolean = false
+    ): UploadSalesDataResult!
     cancelIngestionTask(taskId: ID!): IngestionTaskStatus
     "A new workspace and its first ADMIN key (server admins only)."
     createWorkspace(name: String!): CreatedWorkspace!

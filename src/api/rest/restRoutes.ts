@@ -5,13 +5,14 @@ import type { Principal } from '../../auth/Principal.ts';
 import { AppError } from '../../errors/AppError.ts';
 import { cancelTask } from '../../tasks/cancelTask.ts';
 import { type IngestionStatus, type IngestMode, ingestionStatuses } from '../../tasks/IngestionTask.ts';
+import { assertIdempotencyKey } from '../../upload/IdempotencyKeys.ts';
 import { multipartParts } from '../multipart/multipartParts.ts';
 import { refuseMoreParts } from '../multipart/refuseMoreParts.ts';
 import { taskView } from '../taskView.ts';
 import { REJECTIONS_CSV_HEADER, rejectionCsvRecord } from './rejectionsCsv.ts';
 
 const CSV_PAGE = 5000;
-const UPLOAD_FIELDS = new Set(['dataSourceName', 'mode']);
+const UPLOAD_FIELDS = new Set(['dataSourceName', 'mode', 'allowDuplicate']);
 const TASK_ID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 const taskParams = {
   type: 'object',
@@ -33,6 +34,9 @@ export async function restRoutes(app: FastifyInstance, options: { services: Serv
         throw new AppError('INVALID_REQUEST', 'send multipart/form-data with the fields dataSourceName, then file');
       }
       const principal = request.principal as Principal;
+      const idempotencyKey = request.headers['idempotency-key'];
+      if (Array.isArray(idempotencyKey)) throw new AppError('INVALID_REQUEST', 'send one Idempotency-Key');
+      if (idempotencyKey !== undefined) assertIdempotencyKey(idempotencyKey);
       const fields = new Map<string, string>();
       const parts = multipartParts(request, { idleMs: config.security.uploadIdleTimeoutSeconds * 1000 });
       for await (const part of parts) {
@@ -60,12 +64,15 @@ export async function restRoutes(app: FastifyInstance, options: { services: Serv
           throw new AppError('INVALID_REQUEST', 'the dataSourceName field must come before the file field');
         }
         const mode = parseMode(fields.get('mode'));
+        const allowDuplicate = parseFlag(fields.get('allowDuplicate'), 'allowDuplicate');
         try {
           const task = await uploads.receive({
             principal,
             dataSourceName,
             filename: part.filename,
             mode,
+            allowDuplicate,
+            ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
             file: part.file,
             beforeCommit: () => refuseMoreParts(parts),
           });
@@ -164,6 +171,12 @@ export async function restRoutes(app: FastifyInstance, options: { services: Serv
         .send(Readable.from(csv()));
     },
   );
+}
+
+function parseFlag(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new AppError('INVALID_REQUEST', `${name} must be true or false, got "${value.slice(0, 40)}"`);
 }
 
 function parseMode(value: string | undefined): IngestMode {

@@ -19,3 +19,18 @@ ALTER TABLE data_sources ADD COLUMN schema_final boolean NOT NULL DEFAULT true;
 UPDATE data_sources SET schema_final = false WHERE schema IS NULL;
 -- What validation accepted (valid rows, metric sums): a new attempt after the commit point checks the store against it.
 ALTER TABLE tasks ADD COLUMN ledger jsonb;
+
+-- An APPEND of a file (same SHA-256) that a SUCCEEDED task of the data source already loaded fails DUPLICATE_FILE,
+-- unless the upload says allowDuplicate.
+ALTER TABLE tasks ADD COLUMN allow_duplicate boolean NOT NULL DEFAULT false;
+CREATE INDEX tasks_sha256 ON tasks (workspace, lower(data_source_name), sha256) WHERE status IN ('INGESTING', 'SUCCEEDED');
+
+-- REST Idempotency-Key: the first answer (its task) for a repeat of the same request.
+CREATE TABLE idempotency_keys (
+  workspace     text NOT NULL REFERENCES workspaces (name),
+  key           text NOT NULL,
+  request_hash  text NOT NULL,
+  task_id       text NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (workspace, key)
+);
