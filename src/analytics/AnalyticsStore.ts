@@ -65,6 +65,11 @@ export interface AnalyticsStore {
   readonly readsValidatedFileFrom: 'local' | 'objectStore';
   /** Loads a task's rows; running it again for the same task replaces that task's rows (safe to retry). */
   load(request: LoadRequest): Promise<void>;
+  /**
+   * Removes every row of a data source from the store (DuckDB: the table dropped; Druid: its segments marked unused,
+   * then deleted for good by a kill task). Safe to repeat.
+   */
+  dropDataSource(storeName: string): Promise<void>;
   /** Row count and metric sums of one task's rows, read back from the store by the lineage column. */
   totalsForTask(storeName: string, schema: DataSourceSchema, taskId: string): Promise<LoadedTotals>;
   summary(storeName: string, schema: DataSourceSchema): Promise<DataSourceSummary | null>;

@@ -76,6 +76,12 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     });
   }
 
+  dropDataSource(storeName: string): Promise<void> {
+    return this.#exclusive(async () => {
+      await this.#connection.run(`DROP TABLE IF EXISTS ${quote(storeName)}`);
+    });
+  }
+
   totalsForTask(storeName: string, schema: DataSourceSchema, taskId: string): Promise<LoadedTotals> {
     return this.#exclusive(() => this.#totals(storeName, schema, taskId));
   }

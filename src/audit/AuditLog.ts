@@ -4,6 +4,7 @@ import { AppError } from '../errors/AppError.ts';
 export type AuditAction =
   | 'upload.accepted'
   | 'datasource.replace'
+  | 'datasource.deleted'
   | 'task.cancelled'
   | 'apikey.created'
   | 'apikey.revoked'

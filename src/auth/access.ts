@@ -29,6 +29,7 @@ export const graphqlAccess = {
     createWorkspace: 'SERVER_ADMIN',
     createApiKey: 'ADMIN',
     revokeApiKey: 'ADMIN',
+    deleteDataSource: 'ADMIN',
   },
   Subscription: {
     ingestionTaskUpdated: 'VIEWER',

@@ -102,6 +102,24 @@ export class DataSourceStore {
     throw new Error(`the schema of ${dataSource.name} is neither claimed nor final`);
   }
 
+  /**
+   * Forgets a data source (its schema and store name; its tasks stay) unless tasks of it are in progress: 'busy' then,
+   * 'absent' when there is none of that name. Runs under the per-data-source lock that commit points take.
+   */
+  async delete(workspace: string, name: string, tx: SqlExecutor): Promise<DataSource | 'busy' | 'absent'> {
+    await tx.query('SELECT pg_advisory_xact_lock(7270004, hashtext($1))', [`${workspace}/${name.toLowerCase()}`]);
+    const dataSource = await this.get(workspace, name, tx);
+    if (!dataSource) return 'absent';
+    const busy = await tx.query(
+      `SELECT 1 FROM tasks WHERE workspace = $1 AND lower(data_source_name) = $2
+       AND status IN ('PENDING', 'UPLOADED', 'VALIDATING', 'INGESTING') LIMIT 1`,
+      [workspace, name.toLowerCase()],
+    );
+    if (busy.length > 0) return 'busy';
+    await tx.query('DELETE FROM data_sources WHERE workspace = $1 AND name_key = $2', [workspace, name.toLowerCase()]);
+    return dataSource;
+  }
+
   /** Releases a claim whose task ended without succeeding but left it behind (a process died at the wrong moment). */
   async releaseAbandonedClaim(dataSource: DataSource): Promise<void> {
     await this.#db.query(

@@ -118,6 +118,11 @@ export const errorCatalogue = {
     status: 400,
     message: 'The GraphQL query asks for too much at once. Ask for fewer items or fields, or page through them.',
   },
+  DATA_SOURCE_NOT_FOUND: { status: 404, message: 'Your workspace has no data source with this name.' },
+  DATA_SOURCE_BUSY: {
+    status: 409,
+    message: 'The data source has uploads in progress. Wait for them to finish, or cancel them, then delete it.',
+  },
   DUPLICATE_FILE: {
     status: 409,
     message:

@@ -42,6 +42,7 @@ const EXPECTED: Record<string, { access: Access; scope: Scope }> = {
   'Mutation.createWorkspace': { access: 'SERVER_ADMIN', scope: 'none' },
   'Mutation.createApiKey': { access: 'ADMIN', scope: 'none' },
   'Mutation.revokeApiKey': { access: 'ADMIN', scope: 'workspace' },
+  'Mutation.deleteDataSource': { access: 'ADMIN', scope: 'workspace' },
   'Subscription.ingestionTaskUpdated': { access: 'VIEWER', scope: 'workspace' },
   'GET /healthz': { access: 'PUBLIC', scope: 'none' },
   'HEAD /healthz': { access: 'PUBLIC', scope: 'none' },
@@ -61,6 +62,7 @@ const EXPECTED: Record<string, { access: Access; scope: Scope }> = {
   'GET /api/v1/tasks/:taskId/rejections.csv': { access: 'VIEWER', scope: 'workspace' },
   'HEAD /api/v1/tasks/:taskId/rejections.csv': { access: 'VIEWER', scope: 'workspace' },
   'POST /graphql': { access: 'SIGNED_IN', scope: 'none' },
+  'DELETE /api/v1/data-sources/:name': { access: 'ADMIN', scope: 'workspace' },
 };
 
 interface Credential {
@@ -91,7 +93,7 @@ function graphqlOutcome(
   const code = answer.errors?.[0]?.extensions?.code;
   if (answer.status === 401) return code === 'UNAUTHENTICATED' ? 'UNAUTHENTICATED' : `401 with ${code}`;
   if (code === 'FORBIDDEN') return 'FORBIDDEN';
-  if (code === 'TASK_NOT_FOUND' || code === 'API_KEY_NOT_FOUND') return 'HIDDEN';
+  if (code === 'TASK_NOT_FOUND' || code === 'API_KEY_NOT_FOUND' || code === 'DATA_SOURCE_NOT_FOUND') return 'HIDDEN';
   if (answer.errors?.length) return `error ${code}: ${answer.errors[0]?.message}`;
   return seesDefault(answer.data ?? {}) ? 'ALLOWED' : 'HIDDEN';
 }
@@ -104,7 +106,7 @@ function restOutcome(status: number, body: unknown, method = 'GET'): string {
   const code = typeof body === 'object' && body !== null ? (body as { code?: string }).code : undefined;
   if (status === 401) return code === 'UNAUTHENTICATED' ? 'UNAUTHENTICATED' : `401 with ${code}`;
   if (status === 403) return code === 'FORBIDDEN' ? 'FORBIDDEN' : `403 with ${code}`;
-  if (status === 404 && code === 'TASK_NOT_FOUND') return 'HIDDEN';
+  if (status === 404 && (code === 'TASK_NOT_FOUND' || code === 'DATA_SOURCE_NOT_FOUND')) return 'HIDDEN';
   if (status >= 200 && status < 300) return 'ALLOWED';
   return `HTTP ${status} ${code ?? ''}`;
 }
@@ -220,6 +222,12 @@ for (const backend of backends) {
         (await app.services.keys.create({ workspace: 'default', name: 'to revoke', role: 'VIEWER', createdBy: null }))
           .apiKey.id;
       const small = 'sold_at,units\n2025-01-01T00:00:00Z,1\n';
+      /** A data source of `default` with no task in progress. */
+      const deletableDataSource = async () => {
+        const name = `del_${randomUUID().slice(0, 8)}`;
+        await app.services.dataSources.ensure('default', name);
+        return name;
+      };
       const q =
         (query: string, variables: Record<string, unknown>, sees: (d: Record<string, unknown>) => boolean) =>
         async (target: ApiTarget) =>
@@ -307,6 +315,17 @@ for (const backend of backends) {
             (d) => d.revokeApiKey !== null,
           ),
         'Subscription.ingestionTaskUpdated': (target) => subscriptionOutcome(target, defaultTaskId),
+        'Mutation.deleteDataSource': async (target) =>
+          graphqlOutcome(
+            await graphql(target, 'mutation($n: String!) { deleteDataSource(name: $n) }', {
+              n: await deletableDataSource(),
+            }),
+            (d) => d.deleteDataSource === true,
+          ),
+        'DELETE /api/v1/data-sources/:name': rest(
+          'DELETE',
+          async () => `/api/v1/data-sources/${await deletableDataSource()}`,
+        ),
         'GET /healthz': rest('GET', '/healthz'),
         'HEAD /healthz': rest('HEAD', '/healthz'),
         'GET /readyz': rest('GET', '/readyz'),

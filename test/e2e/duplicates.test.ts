@@ -106,3 +106,55 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('deleting a data source', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ worker: false });
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  test('its rows leave the store and its schema is forgotten; its tasks stay; busy is refused; ADMIN only', async () => {
+    const upload = await uploadViaRest(app, {
+      dataSourceName: 'Doomed',
+      filename: 'd.csv',
+      content: csv(6, '2025-07-01'),
+    });
+    const taskId = String(upload.body.taskId);
+    const busy = await call(app, 'DELETE', '/api/v1/data-sources/doomed');
+    assert.equal(busy.status, 409);
+    assert.equal((busy.body as { code: string }).code, 'DATA_SOURCE_BUSY');
+    await app.startWorker();
+    assert.equal((await waitForTerminal(app, taskId)).status, 'SUCCEEDED');
+    assert.equal(await rowsOf(app, 'doomed'), 6);
+
+    const deleted = await graphql<{ deleteDataSource: boolean }>(app, 'mutation { deleteDataSource(name: "DOOMED") }');
+    assert.equal(deleted.data?.deleteDataSource, true);
+    assert.equal(await rowsOf(app, 'doomed'), 0);
+    const schema = await graphql<{ dataSourceSchema: unknown }>(
+      app,
+      '{ dataSourceSchema(dataSourceName: "doomed") { timestampColumn } }',
+    );
+    assert.equal(schema.data?.dataSourceSchema, null);
+    assert.equal((await call(app, 'GET', `/api/v1/tasks/${taskId}`)).status, 200, 'the task history stays');
+    const again = await call(app, 'DELETE', '/api/v1/data-sources/doomed');
+    assert.equal(again.status, 404);
+    assert.equal((again.body as { code: string }).code, 'DATA_SOURCE_NOT_FOUND');
+
+    // The name is free again: a file with other columns starts a new data source.
+    const fresh = await uploadViaRest(app, {
+      dataSourceName: 'doomed',
+      filename: 'n.csv',
+      content: 'order_date,region,quantity\n2025-07-02,EU,3\n',
+    });
+    assert.equal((await waitForTerminal(app, String(fresh.body.taskId))).status, 'SUCCEEDED');
+    assert.equal(await rowsOf(app, 'doomed'), 1);
+    const audit = await graphql<{ auditEvents: { nodes: { action: string; target: string }[] } }>(
+      app,
+      '{ auditEvents(first: 50) { nodes { action target } } }',
+    );
+    assert.ok(audit.data?.auditEvents.nodes.some((e) => e.action === 'datasource.deleted' && e.target === 'Doomed'));
+  });
+});

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { AnalyticsStore } from '../../src/analytics/AnalyticsStore.ts';
 import { asTask, authHeaders, getTask, graphql, uploadViaGraphql, waitForTerminal } from '../support/client.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
+import { wrapLoad } from '../support/wrapLoad.ts';
 
 const upload = async (app: TestApp, dataSourceName: string, content: string | Buffer) =>
   asTask((await uploadViaGraphql(app, { dataSourceName, filename: 'f.csv', content })).result);
@@ -208,20 +209,11 @@ describe('cancelling', () => {
  * DuckDB store loads it (as a truncated intermediate file would).
  */
 function dropLastRowBeforeLoad(store: AnalyticsStore, active: () => boolean): AnalyticsStore {
-  return {
-    kind: store.kind,
-    readsValidatedFileFrom: store.readsValidatedFileFrom,
-    check: () => store.check(),
-    close: () => store.close(),
-    summary: (name, schema) => store.summary(name, schema),
-    dailySums: (name, metric) => store.dailySums(name, metric),
-    totalsForTask: (name, schema, taskId) => store.totalsForTask(name, schema, taskId),
-    async load(request) {
-      if (active()) {
-        const lines = (await readFile(request.validatedFile, 'utf8')).split('\n').filter(Boolean);
-        await writeFile(request.validatedFile, `${lines.slice(0, -1).join('\n')}\n`);
-      }
-      await store.load(request);
-    },
-  };
+  return wrapLoad(store, async (request, inner) => {
+    if (active()) {
+      const lines = (await readFile(request.validatedFile, 'utf8')).split('\n').filter(Boolean);
+      await writeFile(request.validatedFile, `${lines.slice(0, -1).join('\n')}\n`);
+    }
+    await inner(request);
+  });
 }

@@ -12,6 +12,7 @@ export function wrapLoad(
     kind: store.kind,
     readsValidatedFileFrom: store.readsValidatedFileFrom,
     load: (request) => load(request, (r) => store.load(r)),
+    dropDataSource: (storeName) => store.dropDataSource(storeName),
     totalsForTask: (storeName, schema, taskId) => store.totalsForTask(storeName, schema, taskId),
     summary: (storeName, schema) => store.summary(storeName, schema),
     dailySums: (storeName, metric) => store.dailySums(storeName, metric),

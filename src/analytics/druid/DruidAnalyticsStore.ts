@@ -176,6 +176,20 @@ export class DruidAnalyticsStore implements AnalyticsStore {
     await progress(druidId, 'QUERYABLE');
   }
 
+  /**
+   * Marks every segment of the data source unused, so its rows leave every query at once, and submits a kill task that
+   * deletes the unused segments from deep storage.
+   */
+  async dropDataSource(storeName: string): Promise<void> {
+    await this.client.markDataSourceUnused(storeName);
+    await this.client.submitTask({
+      id: `tributary_drop_${storeName.replace(/[^A-Za-z0-9_-]/g, '_')}_${Date.now()}`,
+      type: 'kill',
+      dataSource: storeName,
+      interval: '1000-01-01/3000-01-01',
+    } as { id: string });
+  }
+
   async totalsForTask(storeName: string, schema: DataSourceSchema, taskId: string): Promise<LoadedTotals> {
     const sums = schema.metrics.map((m, i) => `, SUM(${quote(m.name)}) AS "m${i}"`).join('');
     const rows = await this.#sqlOrNullWhenMissing(

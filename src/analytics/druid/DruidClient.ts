@@ -170,6 +170,14 @@ export class DruidClient {
     return Number(body[dataSource] ?? 0);
   }
 
+  /** Marks every segment of a data source unused (its rows leave queries); a data source Druid does not know is fine. */
+  async markDataSourceUnused(dataSource: string, options?: CallOptions): Promise<void> {
+    const path = `/druid/coordinator/v1/datasources/${encodeURIComponent(dataSource)}`;
+    const answer = await this.#call('mark data source unused', 'DELETE', path, undefined, options);
+    if (answer.status === 200 || answer.status === 204 || answer.status === 404) return;
+    throw new DruidHttpError(`mark ${dataSource} unused`, answer.status, answer.text);
+  }
+
   /** Runs a Druid SQL query; rows as objects. A query error (4xx) throws DruidHttpError. */
   async sql(
     query: string,

@@ -1,6 +1,7 @@
 import type { IResolvers } from '@graphql-tools/utils';
 import type { Services } from '../../app/Services.ts';
 import { actorOf, type Role } from '../../auth/Principal.ts';
+import { deleteDataSource } from '../../datasources/deleteDataSource.ts';
 import { AppError } from '../../errors/AppError.ts';
 import { cancelTask } from '../../tasks/cancelTask.ts';
 import type { IngestionStatus, IngestionTask, IngestMode } from '../../tasks/IngestionTask.ts';
@@ -131,6 +132,10 @@ export function createResolvers(services: Services): IResolvers<unknown, Graphql
           details: `"${created.apiKey.name}" ${created.apiKey.role}`,
         });
         return created;
+      },
+      deleteDataSource: async (_: unknown, args: { name: string }, { principal }: GraphqlContext) => {
+        await deleteDataSource(services, principal, args.name);
+        return true;
       },
       revokeApiKey: async (_: unknown, args: { id: string }, { principal }: GraphqlContext) => {
         if (!KEY_ID.test(args.id)) throw new AppError('INVALID_REQUEST', 'a key id is a UUID');

@@ -123,6 +123,8 @@ export const typeDefs = /* GraphQL */ `
     createApiKey(name: String!, role: Role!): CreatedApiKey!
     "Revokes a key of the caller's workspace; its sessions end with it (ADMIN)."
     revokeApiKey(id: ID!): ApiKey!
+    "Deletes a data source: its rows leave the analytics store, its schema is forgotten, its tasks stay (ADMIN)."
+    deleteDataSource(name: String!): Boolean!
   }
 
   type Subscription { ingestionTaskUpdated(taskId: ID!): IngestionTaskStatus! }

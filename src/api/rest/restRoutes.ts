@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../app/Services.ts';
 import type { Principal } from '../../auth/Principal.ts';
+import { deleteDataSource } from '../../datasources/deleteDataSource.ts';
 import { AppError } from '../../errors/AppError.ts';
 import { cancelTask } from '../../tasks/cancelTask.ts';
 import { type IngestionStatus, type IngestMode, ingestionStatuses } from '../../tasks/IngestionTask.ts';
@@ -145,6 +146,27 @@ export async function restRoutes(app: FastifyInstance, options: { services: Serv
       const task = await cancelTask({ tasks, audit }, request.principal as Principal, taskId);
       if (!task) throw new AppError('TASK_NOT_FOUND', `no task ${taskId}`);
       return taskView(task);
+    },
+  );
+
+  app.delete(
+    '/api/v1/data-sources/:name',
+    {
+      config: { access: 'ADMIN' },
+      schema: {
+        params: {
+          type: 'object',
+          required: ['name'],
+          additionalProperties: false,
+          properties: { name: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]{0,63}$' } },
+        },
+        querystring: noQuery,
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params as { name: string };
+      await deleteDataSource(options.services, request.principal as Principal, name);
+      return reply.code(204).send();
     },
   );
 
