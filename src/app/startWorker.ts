@@ -4,12 +4,10 @@ import { TaskSweeper } from '../worker/TaskSweeper.ts';
 import { workDirOf } from './createServices.ts';
 import type { Services } from './Services.ts';
 
-const STALE_UPLOAD_SECONDS = 15 * 60;
-const SWEEP_EVERY_MS = 60_000;
-
 /**
- * The worker role: runs ingestion jobs, and sweeps (at start, then every minute) what dead processes left behind:
- * uploads that stopped arriving, tasks whose job was lost, scratch files.
+ * The worker role: runs ingestion jobs, and sweeps (at start, then every SWEEP_INTERVAL_SECONDS) what dead processes
+ * left behind: uploads that stopped arriving, tasks whose job was lost, scratch files, interrupted object writes,
+ * validated copies of finished tasks, and files past RETENTION_DAYS.
  */
 export async function startWorker(services: Services): Promise<() => Promise<void>> {
   const { config, db, tasks, rejections, dataSources, objects, analytics, jobs, log } = services;
@@ -35,10 +33,14 @@ export async function startWorker(services: Services): Promise<() => Promise<voi
     db,
     tasks,
     attempts,
+    rejections,
     jobs,
+    objects,
     workDir: workDirOf(config),
     maxAttempts: (config.jobRetryLimit + 1) * 2,
-    staleUploadSeconds: STALE_UPLOAD_SECONDS,
+    // A live upload records progress every second and is ended after its idle timeout: twice that, it is dead.
+    staleUploadSeconds: 2 * config.security.uploadIdleTimeoutSeconds + 5,
+    retentionDays: config.retentionDays,
     log,
   });
   const sweep = () => {
@@ -46,7 +48,7 @@ export async function startWorker(services: Services): Promise<() => Promise<voi
   };
   sweep();
   await jobs.workIngest(config.workerConcurrency, (job, context) => worker.handle(job, context));
-  const timer = setInterval(sweep, SWEEP_EVERY_MS);
+  const timer = setInterval(sweep, config.sweepIntervalSeconds * 1000);
   timer.unref();
   // Stops taking jobs; the running ones see the shutdown signal, hand their task back and return.
   return async () => {

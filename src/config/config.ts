@@ -21,6 +21,10 @@ export interface Config {
   /** A gzip upload may decompress to at most this many bytes (guards against gzip bombs). */
   maxDecompressedBytes: number;
   workerConcurrency: number;
+  /** Raw files and rejections of tasks finished longer ago are removed (task rows stay); undefined: kept. */
+  retentionDays: number | undefined;
+  /** How often the worker sweeps for lost jobs, dead uploads and left-over files. */
+  sweepIntervalSeconds: number;
   /** On SIGTERM/SIGINT, how long uploads already arriving may take to finish before the process exits. */
   shutdownGraceSeconds: number;
   /** Retries of a failed ingestion attempt (transient errors only), with exponential backoff from the delay. */
@@ -166,6 +170,9 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     maxDecompressedBytes: integer(env, 'MAX_DECOMPRESSED_BYTES', 20 * GIB, 1, Number.MAX_SAFE_INTEGER),
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 1, 1, 64),
     shutdownGraceSeconds: integer(env, 'SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
+    retentionDays:
+      optional(env, 'RETENTION_DAYS') === undefined ? undefined : integer(env, 'RETENTION_DAYS', 0, 1, 36_500),
+    sweepIntervalSeconds: integer(env, 'SWEEP_INTERVAL_SECONDS', 60, 1, 86_400),
     jobRetryLimit: integer(env, 'JOB_RETRY_LIMIT', 4, 0, 100),
     jobRetryDelaySeconds: integer(env, 'JOB_RETRY_DELAY_SECONDS', 2, 1, 3600),
     webRoot: path.resolve(optional(env, 'WEB_ROOT') ?? new URL('../../web/dist', import.meta.url).pathname),

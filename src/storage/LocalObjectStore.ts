@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, open, rename, rm } from 'node:fs/promises';
+import { access, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -47,6 +47,31 @@ export class LocalObjectStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.#pathOf(key), { force: true });
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    const folder = this.#pathOf(prefix.replace(/\/+$/, ''));
+    const files = await readdir(folder, { recursive: true }).catch(() => [] as string[]);
+    await rm(folder, { recursive: true, force: true });
+    return files.length;
+  }
+
+  async removeAbandonedParts(olderThan: Date): Promise<number> {
+    const entries = await readdir(this.#root, { recursive: true, withFileTypes: true }).catch(() => []);
+    let removed = 0;
+    for (const entry of entries) {
+      if (!entry.isFile() || !/\.partial-[0-9a-f-]{36}$/.test(entry.name)) continue;
+      const file = path.join(entry.parentPath, entry.name);
+      const written = await stat(file).then(
+        (info) => info.mtime,
+        () => null,
+      );
+      // A write still in progress keeps touching its file; one untouched since `olderThan` was abandoned.
+      if (written === null || written >= olderThan) continue;
+      await rm(file, { force: true });
+      removed++;
+    }
+    return removed;
   }
 
   async check(): Promise<void> {

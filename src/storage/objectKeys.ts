@@ -10,7 +10,12 @@ export function rawObjectKey(dataSourceName: string, taskId: string, filename: s
 }
 
 export function validatedObjectKey(dataSourceName: string, taskId: string, attempt: number): string {
-  return `validated/${dataSourceName}/${taskId}/attempt-${attempt}.jsonl`;
+  return `${validatedPrefix(dataSourceName, taskId)}attempt-${attempt}.jsonl`;
+}
+
+/** Where every validated copy of one task is kept (one per attempt). */
+export function validatedPrefix(dataSourceName: string, taskId: string): string {
+  return `validated/${dataSourceName}/${taskId}/`;
 }
 
 export function sanitiseFilename(filename: string): string {

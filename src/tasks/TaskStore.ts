@@ -165,16 +165,16 @@ export class TaskStore {
     return rows.length === 1;
   }
 
-  /** Fails uploads that stopped receiving bytes (the API process died mid-upload). */
-  async failStalePendingUploads(olderThanSeconds: number): Promise<string[]> {
-    const rows = await this.#db.query<{ id: string }>(
+  /** Fails uploads that stopped receiving bytes (the API process died mid-upload); their object keys, to delete. */
+  async failStalePendingUploads(olderThanSeconds: number): Promise<{ id: string; object_key: string }[]> {
+    const rows = await this.#db.query<{ id: string; object_key: string }>(
       `UPDATE tasks SET status = 'FAILED', error_code = 'UPLOAD_INTERRUPTED',
          error_message = 'The upload stopped before the whole file arrived. Upload the file again.',
          status_times = status_times || jsonb_build_object('FAILED', now()), updated_at = now()
-       WHERE status = 'PENDING' AND updated_at < now() - make_interval(secs => $1) RETURNING id`,
+       WHERE status = 'PENDING' AND updated_at < now() - make_interval(secs => $1) RETURNING id, object_key`,
       [olderThanSeconds],
     );
-    return rows.map((row) => row.id);
+    return rows;
   }
 }
 

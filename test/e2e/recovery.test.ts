@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { workDirOf } from '../../src/app/createServices.ts';
@@ -25,10 +26,13 @@ for (const backend of backends) {
         db: app.services.db,
         tasks: app.services.tasks,
         attempts: new TaskAttempts(app.services.db),
+        rejections: app.services.rejections,
         jobs: app.services.jobs,
+        objects: app.services.objects,
         workDir: workDirOf(app.services.config),
         maxAttempts: 4,
         staleUploadSeconds: 900,
+        retentionDays: 30,
         log: app.services.log,
       });
     });
@@ -78,6 +82,43 @@ for (const backend of backends) {
       );
       await app.services.tasks.cancel('default', running).catch(() => {});
       await app.services.db.query(`UPDATE tasks SET status = 'CANCELLED' WHERE id = $1`, [running]);
+    });
+
+    test('interrupted object writes are removed once abandoned; one still being written is kept', async () => {
+      const folder = path.join(app.dataDir, 'objects', 'raw', 'default.parts');
+      await mkdir(folder, { recursive: true });
+      const abandoned = path.join(folder, `f.csv.partial-${randomUUID()}`);
+      const writing = path.join(folder, `g.csv.partial-${randomUUID()}`);
+      await writeFile(abandoned, 'half a file');
+      await writeFile(writing, 'a file on its way');
+      const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+      await utimes(abandoned, twoHoursAgo, twoHoursAgo);
+      const swept = await sweeper.sweep();
+      assert.equal(swept.abandonedParts, 1);
+      assert.deepEqual(await readdir(folder), [path.basename(writing)]);
+    });
+
+    test('past RETENTION_DAYS a finished task loses its raw file and rejections, and keeps its row', async () => {
+      const upload = await uploadViaRest(app, {
+        dataSourceName: 'retained',
+        filename: 'r.csv',
+        content: `${csv(40)}2025-02-30T00:00:00Z,s,1\n`,
+      });
+      const taskId = String(upload.body.taskId);
+      await app.services.db.query(
+        `UPDATE tasks SET status = 'FAILED', error_code = 'INTERNAL', updated_at = now() - interval '40 days' WHERE id = $1`,
+        [taskId],
+      );
+      await app.services.rejections.add(taskId, [
+        { line: 42, column: 'sold_at', code: 'INVALID_TIMESTAMP', message: 'x', raw: 'r' },
+      ]);
+      const objectKey = (await app.services.tasks.getById(taskId))?.objectKey ?? '';
+      const swept = await sweeper.sweep();
+      assert.ok(swept.expired.includes(taskId));
+      await assert.rejects(app.services.objects.get(objectKey));
+      assert.deepEqual(await app.services.rejections.list(taskId, 10), []);
+      assert.equal((await getTask(app, taskId)).status, 'FAILED', 'the task row (its ledger) stays');
+      assert.ok(!(await sweeper.sweep()).expired.includes(taskId), 'once');
     });
 
     // Last: it starts the worker, which would take the jobs of the tests above.
