@@ -59,6 +59,7 @@ export async function createServices(
     retryLimit: config.jobRetryLimit,
     retryDelaySeconds: config.jobRetryDelaySeconds,
     expireInSeconds: jobExpireSeconds(config.druid),
+    heartbeatSeconds: config.jobHeartbeatSeconds,
   });
   const taskUpdates = new TaskUpdates(db, tasks);
   await taskUpdates.start();

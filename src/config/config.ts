@@ -30,6 +30,8 @@ export interface Config {
   /** Retries of a failed ingestion attempt (transient errors only), with exponential backoff from the delay. */
   jobRetryLimit: number;
   jobRetryDelaySeconds: number;
+  /** A running job's heartbeat: a job whose worker died is taken up again after about twice this. */
+  jobHeartbeatSeconds: number;
   logLevel: string;
   /** The built web app served at `/`. */
   webRoot: string;
@@ -175,6 +177,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     sweepIntervalSeconds: integer(env, 'SWEEP_INTERVAL_SECONDS', 60, 1, 86_400),
     jobRetryLimit: integer(env, 'JOB_RETRY_LIMIT', 4, 0, 100),
     jobRetryDelaySeconds: integer(env, 'JOB_RETRY_DELAY_SECONDS', 2, 1, 3600),
+    jobHeartbeatSeconds: integer(env, 'JOB_HEARTBEAT_SECONDS', 30, 10, 600),
     webRoot: path.resolve(optional(env, 'WEB_ROOT') ?? new URL('../../web/dist', import.meta.url).pathname),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     security: readSecurityConfig(env, host),

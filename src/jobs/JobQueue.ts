@@ -46,12 +46,21 @@ export class JobQueue {
 
   static async start(
     db: SqlDatabase,
-    options: { supervise: boolean; retryLimit: number; retryDelaySeconds: number; expireInSeconds?: number },
+    options: {
+      supervise: boolean;
+      retryLimit: number;
+      retryDelaySeconds: number;
+      expireInSeconds?: number;
+      heartbeatSeconds?: number;
+    },
   ): Promise<JobQueue> {
     const boss = new PgBoss({
       ...db.jobQueueConnection(),
       useListenNotify: true,
       supervise: options.supervise,
+      // Supervision finds jobs whose heartbeat stopped (their worker died): as often as the heartbeat, so such a job
+      // is taken up again within about two heartbeats instead of the default minute more.
+      superviseIntervalSeconds: options.heartbeatSeconds ?? 30,
       schedule: false,
     });
     boss.on('error', (error) => {
@@ -66,7 +75,7 @@ export class JobQueue {
       // Longer than any attempt may take (the Druid task timeout and its retries: see jobExpireSeconds), so a job is
       // never expired while its handler is still rightly running.
       expireInSeconds: options.expireInSeconds ?? DEFAULT_EXPIRE_SECONDS,
-      heartbeatSeconds: 30,
+      heartbeatSeconds: options.heartbeatSeconds ?? 30,
       notify: true,
     };
     await boss.createQueue(INGEST_QUEUE, queueOptions);

@@ -56,7 +56,7 @@ export class LocalObjectStore implements ObjectStore {
     return files.length;
   }
 
-  async removeAbandonedParts(olderThan: Date): Promise<number> {
+  async removeAbandonedParts(idleSince: Date): Promise<number> {
     const entries = await readdir(this.#root, { recursive: true, withFileTypes: true }).catch(() => []);
     let removed = 0;
     for (const entry of entries) {
@@ -66,8 +66,8 @@ export class LocalObjectStore implements ObjectStore {
         (info) => info.mtime,
         () => null,
       );
-      // A write still in progress keeps touching its file; one untouched since `olderThan` was abandoned.
-      if (written === null || written >= olderThan) continue;
+      // A write still in progress keeps touching its file; one untouched since `idleSince` was abandoned.
+      if (written === null || written >= idleSince) continue;
       await rm(file, { force: true });
       removed++;
     }

@@ -13,10 +13,10 @@ export interface ObjectStore {
   /** Deletes every object whose key starts with `prefix` (e.g. all validated copies of one task). */
   deletePrefix(prefix: string): Promise<number>;
   /**
-   * Removes what interrupted writes left behind (a local `.partial` file not written to, an S3 multipart upload
-   * not finished) since before `olderThan`; returns how many.
+   * Removes what interrupted writes left behind; returns how many. Local: `.partial` files not written to since
+   * `idleSince`. S3, which tells no time of last activity: multipart uploads started a day or more before `idleSince`.
    */
-  removeAbandonedParts(olderThan: Date): Promise<number>;
+  removeAbandonedParts(idleSince: Date): Promise<number>;
   /** Throws when the store cannot be reached (readiness). */
   check(): Promise<void>;
 }

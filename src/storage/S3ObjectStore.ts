@@ -101,7 +101,8 @@ export class S3ObjectStore implements ObjectStore {
     return deleted;
   }
 
-  async removeAbandonedParts(olderThan: Date): Promise<number> {
+  async removeAbandonedParts(idleSince: Date): Promise<number> {
+    const olderThan = new Date(idleSince.getTime() - 24 * 3600_000);
     let removed = 0;
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;

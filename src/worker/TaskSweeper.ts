@@ -43,8 +43,6 @@ export interface TaskSweeperDeps {
   log: Logger;
 }
 
-/** An interrupted write not touched for this long is abandoned (uploads record progress every second). */
-const ABANDONED_PART_MS = 60 * 60 * 1000;
 /** At most this many finished tasks are cleaned per sweep (the next sweep goes on). */
 const CLEAN_BATCH = 200;
 
@@ -64,7 +62,9 @@ export class TaskSweeper {
     for (const upload of stale) await this.#deps.objects.delete(upload.object_key);
     const { resumed, abandoned } = await this.#resumeOrphans();
     const scratchFiles = await this.#removeScratch();
-    const abandonedParts = await this.#deps.objects.removeAbandonedParts(new Date(Date.now() - ABANDONED_PART_MS));
+    // An interrupted write untouched as long as a dead upload is abandoned too.
+    const idleSince = new Date(Date.now() - this.#deps.staleUploadSeconds * 1000);
+    const abandonedParts = await this.#deps.objects.removeAbandonedParts(idleSince);
     const validatedCopiesRemoved = await this.#removeValidatedCopies();
     const expired = await this.#expire();
     const result: SweepResult = {

@@ -18,6 +18,8 @@ export interface ChildServer {
   output(): string;
   /** The process's peak resident set size so far (VmHWM), in bytes. */
   peakRssBytes(): Promise<number>;
+  /** Kills the process with SIGKILL (no cleanup at all) and waits for it to be gone. */
+  kill(): Promise<void>;
   /** Its resident set size now (VmRSS), in bytes. */
   rssBytes(): Promise<number>;
   /** Starts the peak (VmHWM) over from the current RSS (Linux: `5` into /proc/<pid>/clear_refs). */
@@ -26,11 +28,17 @@ export interface ChildServer {
   stop(): Promise<number | null>;
 }
 
-/** `node src/main.ts` as its own process (the start command), on embedded defaults in a fresh DATA_DIR. */
-export async function startChildServer(env: Record<string, string> = {}): Promise<ChildServer> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'tributary-child-'));
+/**
+ * `node src/main.ts` as its own process (the start command), on embedded defaults in a fresh DATA_DIR (or the one
+ * given, to restart on the data a killed process left; `entry` runs another script, e.g. the crash drills' server).
+ */
+export async function startChildServer(
+  env: Record<string, string> = {},
+  options: { dataDir?: string; entry?: string; keepDataDir?: boolean } = {},
+): Promise<ChildServer> {
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'tributary-child-')));
   const port = await freePort();
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [options.entry ?? main], {
     env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -70,6 +78,11 @@ export async function startChildServer(env: Record<string, string> = {}): Promis
     rssBytes: () => status('VmRSS'),
     resetPeakRss: () => writeFile(`/proc/${child.pid}/clear_refs`, '5'),
     alive: () => child.exitCode === null && child.signalCode === null,
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    },
     async stop() {
       let code: number | null = child.exitCode;
       if (code === null && child.signalCode === null) {
@@ -78,7 +91,7 @@ export async function startChildServer(env: Record<string, string> = {}): Promis
         [code] = (await once(child, 'exit')) as [number | null];
         clearTimeout(timer);
       }
-      await rm(dataDir, { recursive: true, force: true });
+      if (!options.keepDataDir) await rm(dataDir, { recursive: true, force: true });
       return code;
     },
   };
