@@ -11,10 +11,11 @@ export interface LoadRequest {
   taskId: string;
   /** 1 on the first attempt of the task, then 2, 3, … (a retried job is a new attempt). */
   attempt: number;
-  /** A local JSON-lines file of validated rows, as RowValidator writes them. */
+  /**
+   * A local JSON-lines file of validated rows, as RowValidator writes them. A store that reads it from elsewhere (Druid:
+   * from the S3 bucket) copies it there itself.
+   */
   validatedFile: string;
-  /** The same file in the object store, when the store reads it from there (Druid); null otherwise. */
-  validatedObjectKey: string | null;
   /** Rows in the validated file. */
   rowCount: number;
   /** APPEND adds the rows; REPLACE first removes every row of the data source inside `interval`. */
@@ -27,12 +28,13 @@ export interface LoadRequest {
    * our tasks never has two live jobs in the store.
    */
   previousStoreTaskId: string | null;
-  /** What validation accepted: the store must hold exactly this for the task (checked before its commit where the
-   * store can: DuckDB; after publishing otherwise: Druid). */
+  /** What validation accepted: the store must hold exactly this for the task (checked before its commit point: in
+   * DuckDB's transaction; in Druid after its publish, which is taken back when the check fails). */
   ledger: TaskLedger;
   /**
-   * The commit point: the store calls it just before it makes the rows visible. False means the task was cancelled
-   * or the attempt superseded: the store rolls back (or shuts its job down) and throws CommitRefused.
+   * The commit point: the store calls it just before it makes the rows visible (Druid, whose publish shows them
+   * first: once that publish is verified). False means the task was cancelled or the attempt superseded: the store
+   * rolls back (Druid: takes its publish back, unless a newer attempt of the task adopts it) and throws CommitRefused.
    */
   beginCommit: () => Promise<boolean>;
   /** Called when the store's own job changes state (e.g. a Druid task id and its status), to show on the task. */
@@ -61,8 +63,6 @@ export interface DataSourceSummary {
 /** Where validated rows end up: embedded DuckDB, or Apache Druid in production. */
 export interface AnalyticsStore {
   readonly kind: 'duckdb' | 'druid';
-  /** Where `load` reads the validated file: the local path, or its copy in the object store. */
-  readonly readsValidatedFileFrom: 'local' | 'objectStore';
   /** Loads a task's rows; running it again for the same task replaces that task's rows (safe to retry). */
   load(request: LoadRequest): Promise<void>;
   /**

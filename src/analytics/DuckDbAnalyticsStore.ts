@@ -16,7 +16,6 @@ import { findLedgerDifferences } from './ledger.ts';
 /** Embedded analytics store: one DuckDB file, one table per data source, a lineage column on every row. */
 export class DuckDbAnalyticsStore implements AnalyticsStore {
   readonly kind = 'duckdb';
-  readonly readsValidatedFileFrom = 'local';
   readonly #instance: DuckDBInstance;
   readonly #connection: DuckDBConnection;
   /** DuckDB allows one writer; operations on the shared connection run one after another. */

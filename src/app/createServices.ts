@@ -12,9 +12,12 @@ import { SessionStore } from '../auth/SessionStore.ts';
 import type { Config } from '../config/config.ts';
 import { DataSourceStore } from '../datasources/DataSourceStore.ts';
 import { openDatabase } from '../db/openDatabase.ts';
+import type { SqlDatabase } from '../db/SqlDatabase.ts';
 import { JobQueue, jobExpireSeconds } from '../jobs/JobQueue.ts';
+import type { ObjectStore } from '../storage/ObjectStore.ts';
 import { openObjectStore } from '../storage/openObjectStore.ts';
 import { RejectionStore } from '../tasks/RejectionStore.ts';
+import { TaskAttempts } from '../tasks/TaskAttempts.ts';
 import { TaskStore } from '../tasks/TaskStore.ts';
 import { TaskUpdates } from '../tasks/TaskUpdates.ts';
 import { IdempotencyKeys } from '../upload/IdempotencyKeys.ts';
@@ -32,7 +35,7 @@ export async function createServices(
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const objects = openObjectStore({ s3: config.s3, dataDir: config.dataDir });
   await objects.check();
-  const chosenAnalytics = await openAnalyticsStore(config);
+  const chosenAnalytics = await openAnalyticsStore(config, { db, objects, log });
   const analytics = options.wrapAnalytics ? options.wrapAnalytics(chosenAnalytics) : chosenAnalytics;
   const tasks = new TaskStore(db);
   const rejections = new RejectionStore(db);
@@ -113,14 +116,24 @@ export async function closeServices(services: Services): Promise<void> {
   }
 }
 
-/** Druid when DRUID_URL is set (it reads the validated files from the S3 bucket), embedded DuckDB otherwise. */
-async function openAnalyticsStore(config: Config): Promise<AnalyticsStore> {
+/**
+ * Druid when DRUID_URL is set (it stages the validated files in the S3 bucket and journals each load in the task's row;
+ * worker processes also reconcile loads that a dead process left unfinished), embedded DuckDB otherwise.
+ */
+async function openAnalyticsStore(
+  config: Config,
+  deps: { db: SqlDatabase; objects: ObjectStore; log: Logger },
+): Promise<AnalyticsStore> {
   if (config.druid && config.s3) {
     return new DruidAnalyticsStore({
       druidUrl: config.druid.url,
       s3Bucket: config.s3.bucket,
+      objects: deps.objects,
+      journal: new TaskAttempts(deps.db),
+      log: deps.log,
       retryBudgetMs: config.druid.retrySeconds * 1000,
       taskTimeoutMs: config.druid.taskTimeoutSeconds * 1000,
+      ...(config.role === 'api' ? {} : { reconcileEveryMs: 60_000 }),
     });
   }
   return DuckDbAnalyticsStore.open(config.dataDir);

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,7 +11,6 @@ import { isTransient, RetryAttempt } from '../errors/transient.ts';
 import type { DataSourceSchema } from '../ingest/types.ts';
 import type { IngestJob, IngestJobContext } from '../jobs/JobQueue.ts';
 import type { ObjectStore } from '../storage/ObjectStore.ts';
-import { validatedObjectKey as validatedObjectKeyOf } from '../storage/objectKeys.ts';
 import type { IngestionTask } from '../tasks/IngestionTask.ts';
 import type { RejectionStore } from '../tasks/RejectionStore.ts';
 import type { AttemptRef, TaskAttempts } from '../tasks/TaskAttempts.ts';
@@ -115,11 +113,6 @@ export class IngestionWorker {
         throw new AttemptEnded('the task was cancelled');
       }
       const interval = replaceInterval(summary.minTime, summary.maxTime);
-      let validatedObjectKey: string | null = null;
-      if (analytics.readsValidatedFileFrom === 'objectStore') {
-        validatedObjectKey = validatedObjectKeyOf(dataSource.storeName, task.taskId, task.attempt);
-        await this.#deps.objects.put(validatedObjectKey, createReadStream(validatedFile));
-      }
       if (task.mode === 'REPLACE' && interval) await attempts.recordReplacedInterval(ref, interval);
       let duplicate: string | null = null;
       const beginCommit = async () => {
@@ -134,7 +127,6 @@ export class IngestionWorker {
           taskId: task.taskId,
           attempt: task.attempt,
           validatedFile,
-          validatedObjectKey,
           rowCount: summary.rowsValid,
           previousStoreTaskId: task.storeTaskId,
           mode: task.mode,
@@ -155,7 +147,6 @@ export class IngestionWorker {
       const differences = findLedgerDifferences(schema, ledger, loaded);
       if (differences) throw new AppError('LEDGER_MISMATCH', differences);
       if (!(await attempts.markSucceeded(ref, loaded.rowCount))) throw new AttemptEnded('another attempt took over');
-      if (validatedObjectKey) await this.#deleteValidatedCopies(task, dataSource.storeName);
     } finally {
       await rm(validatedFile, { force: true });
     }
@@ -212,20 +203,6 @@ export class IngestionWorker {
       await this.#deps.dataSources.releaseAbandonedClaim(dataSource);
       if (!(await this.#deps.attempts.isCurrent(ref))) throw new AttemptEnded('the task was cancelled');
       await sleep(CHECK_MS / 2, undefined, { signal });
-    }
-  }
-
-  /**
-   * Once the task has succeeded no attempt can adopt an earlier store job any more, so the validated copies of
-   * every attempt are removed from the object store (the raw upload stays). A failed task keeps them, for
-   * diagnosis. Best effort: a copy left behind costs space, not correctness.
-   */
-  async #deleteValidatedCopies(task: IngestionTask, storeName: string): Promise<void> {
-    for (let attempt = 1; attempt <= task.attempt; attempt++) {
-      const key = validatedObjectKeyOf(storeName, task.taskId, attempt);
-      await this.#deps.objects.delete(key).catch((error: unknown) => {
-        this.#deps.log.warn({ taskId: task.taskId, key, err: error }, 'could not delete a validated copy');
-      });
     }
   }
 

@@ -1,16 +1,23 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import type { LoadRequest } from '../../src/analytics/AnalyticsStore.ts';
+import { CommitRefused, type LoadRequest } from '../../src/analytics/AnalyticsStore.ts';
 import { DruidAnalyticsStore } from '../../src/analytics/druid/DruidAnalyticsStore.ts';
 import { DruidClient } from '../../src/analytics/druid/DruidClient.ts';
 import { druidTaskId } from '../../src/analytics/druid/ingestionSpec.ts';
+import { parseUndoPlan } from '../../src/analytics/druid/PublishUndo.ts';
 import { AppError } from '../../src/errors/AppError.ts';
+import { LocalObjectStore } from '../../src/storage/LocalObjectStore.ts';
+import { MemoryJournal } from './memoryJournal.ts';
 
 /**
- * The store's decisions (adopt or submit, reconcile, wait, give up) against a scripted stand-in for the Druid
- * router: fast, and no Druid needed. The real cluster is exercised in DruidAnalyticsStore.test.ts.
+ * The store's decisions (queue, adopt or submit, reconcile, wait, give up, take a publish back) against a scripted
+ * stand-in for the Druid router and an in-memory load journal: fast, and no Druid needed. The real cluster is
+ * exercised in DruidAnalyticsStore.test.ts and test/services/.
  */
 interface FakeTask {
   statusCode: 'RUNNING' | 'SUCCESS' | 'FAILED';
@@ -19,18 +26,34 @@ interface FakeTask {
   unparseable?: number;
 }
 
+/** A segment of the scripted data source: its rows all belong to one task (null: a tombstone). */
+interface FakeSegment {
+  id: string;
+  version: string;
+  taskId: string | null;
+  rows: number;
+  used: boolean;
+}
+
 describe('DruidAnalyticsStore against a scripted Druid', () => {
   let server: Server;
   let url: string;
+  let scratch: string;
+  let validatedFile: string;
   let tasks: Map<string, FakeTask>;
+  let segments: FakeSegment[];
   let submitted: string[];
   let shutdowns: string[];
+  let markedUnused: string[];
+  let markedUsed: string[];
   let refuseSubmit: string | null;
   let loadPercent: number;
-  /** What SQL reports for the task's rows. */
-  let visibleRows: number;
+  let journal: MemoryJournal;
 
   before(async () => {
+    scratch = await mkdtemp(path.join(tmpdir(), 'druid-scripted-'));
+    validatedFile = path.join(scratch, 'validated.jsonl');
+    await writeFile(validatedFile, '{"__time":"2025-03-01T10:00:00Z"}\n');
     server = createServer((req, res) => {
       let body = '';
       req.on('data', (c) => {
@@ -48,6 +71,8 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
             return json(400, { errorCode: 'entryAlreadyExists', errorMessage: `Task[${id}] already exists` });
           submitted.push(id);
           tasks.set(id, { statusCode: 'SUCCESS', processed: 3 });
+          const taskId = /^tributary_(.*)_a\d+$/.exec(id)?.[1] ?? id;
+          segments.push({ id: `seg_${id}`, version: 'v1', taskId, rows: 3, used: true });
           return json(200, { task: id });
         }
         if (taskMatch?.[1] && taskMatch[2]) {
@@ -61,7 +86,7 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
             });
           if (taskMatch[2] === 'shutdown') {
             shutdowns.push(id);
-            task.statusCode = 'FAILED';
+            if (task.statusCode === 'RUNNING') task.statusCode = 'FAILED';
             return json(200, { task: id });
           }
           if (taskMatch[2] === 'log') return res.end('2026-01-01 ERROR [main] Foo - it broke\nFinished peon task\n');
@@ -72,42 +97,90 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
             unparseable: task.unparseable ?? 0,
           };
           return json(200, {
-            ingestionStatsAndErrors: { payload: { rowStats: { determinePartitions: stats, buildSegments: stats } } },
+            ingestionStatsAndErrors: {
+              payload: { rowStats: { determinePartitions: stats, buildSegments: stats }, segmentsPublished: 1 },
+            },
           });
         }
-        if (path.includes('/loadstatus')) return json(200, { ds: loadPercent });
-        if (path === '/druid/v2/sql') return json(200, [{ n: visibleRows }]);
+        const mark = /\/druid\/indexer\/v1\/datasources\/[^/]+\/(markUnused|markUsed)$/.exec(path);
+        if (mark) {
+          const ids = (JSON.parse(body) as { segmentIds: string[] }).segmentIds;
+          (mark[1] === 'markUnused' ? markedUnused : markedUsed).push(...ids);
+          for (const segment of segments) if (ids.includes(segment.id)) segment.used = mark[1] === 'markUsed';
+          return json(200, { numChangedSegments: ids.length });
+        }
+        if (path.includes('/loadstatus')) {
+          return segments.some((s) => s.used) ? json(200, { ds: loadPercent }) : res.writeHead(204).end();
+        }
+        if (path.startsWith('/druid/coordinator/v1/metadata/datasources/')) {
+          return json(
+            200,
+            segments
+              .filter((s) => s.used)
+              .map((s) => ({ identifier: s.id, interval: 'i', version: s.version, shardSpec: { type: 'numbered' } })),
+          );
+        }
+        if (path === '/druid/v2') {
+          return json(
+            200,
+            segments
+              .filter((s) => s.used && s.taskId !== null)
+              .map((s) => ({
+                id: s.id,
+                numRows: s.rows,
+                columns: { __task_id: { minValue: s.taskId, maxValue: s.taskId } },
+              })),
+          );
+        }
+        if (path === '/druid/v2/sql') {
+          const { parameters } = JSON.parse(body) as { parameters: { value: string }[] };
+          const taskId = parameters.length === 1 ? parameters[0]?.value : null;
+          const n = segments
+            .filter((s) => s.used && (taskId === null || s.taskId === taskId))
+            .reduce((sum, s) => sum + s.rows, 0);
+          return json(200, [{ n, row_count: n, m0: 0 }]);
+        }
         res.writeHead(500).end(`unexpected ${req.method} ${path}`);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  after(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await rm(scratch, { recursive: true, force: true });
+  });
   beforeEach(() => {
     tasks = new Map();
+    segments = [];
     submitted = [];
     shutdowns = [];
+    markedUnused = [];
+    markedUsed = [];
     refuseSubmit = null;
     loadPercent = 100;
-    visibleRows = 3;
+    journal = new MemoryJournal();
+    journal.task('task-1');
   });
 
   const store = () =>
     new DruidAnalyticsStore({
       client: new DruidClient({ url, retryBudgetMs: 2_000, initialBackoffMs: 20 }),
       s3Bucket: 'bucket',
+      objects: new LocalObjectStore(path.join(scratch, 'objects')),
+      journal,
       pollMinMs: 20,
       pollMaxMs: 50,
+      waitPollMs: 20,
       queryableTimeoutMs: 500,
+      reconcileIdleSeconds: 0,
     });
   const request = (overrides: Partial<LoadRequest> = {}): LoadRequest => ({
     storeName: 'ds',
     schema: { timestampColumn: 'ts', dimensions: ['store'], metrics: [{ name: 'units', type: 'long' }] },
     taskId: 'task-1',
     attempt: 1,
-    validatedFile: '/x.jsonl',
-    validatedObjectKey: 'validated/x.jsonl',
+    validatedFile,
     ledger: { rowsValid: 3, metricSums: {} },
     beginCommit: async () => true,
     rowCount: 3,
@@ -122,6 +195,7 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
   };
 
   test('a new attempt after a FAILED one submits its own Druid task', async () => {
+    journal.task('task-1', { attempt: 2 });
     tasks.set(druidTaskId('task-1', 1), { statusCode: 'FAILED', processed: 0 });
     const progress = states();
     await store().load({
@@ -133,15 +207,19 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
   });
 
   test('a new attempt adopts an earlier Druid task that is running or succeeded, even if unrecorded', async () => {
+    journal.task('task-1', { attempt: 3 });
     tasks.set(druidTaskId('task-1', 1), { statusCode: 'SUCCESS', processed: 3 });
+    segments.push({ id: 'seg_a1', version: 'v1', taskId: 'task-1', rows: 3, used: true });
     const progress = states();
     await store().load({ ...request({ attempt: 3 }), onProgress: progress.onProgress });
     assert.deepEqual(submitted, []);
     assert.deepEqual(progress.seen[0], 'ADOPTED');
   });
 
-  test('row counters that differ from the validated rows are LEDGER_MISMATCH', async () => {
+  test('row counters that differ from the validated rows are LEDGER_MISMATCH, and the publish is taken back', async () => {
     tasks.set(druidTaskId('task-1', 1), { statusCode: 'SUCCESS', processed: 2, unparseable: 1 });
+    segments.push({ id: 'seg_a1', version: 'v1', taskId: 'task-1', rows: 2, used: true });
+    segments.push({ id: 'seg_other', version: 'v1', taskId: 'task-0', rows: 5, used: true });
     await assert.rejects(
       store().load(request()),
       (e: unknown) =>
@@ -150,6 +228,110 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
         /buildSegments processed 2 rows, validation accepted 3/.test(e.details ?? '') &&
         /unparseable = 1/.test(e.details ?? ''),
     );
+    assert.deepEqual(markedUnused, ['seg_a1'], 'only the task’s own segment');
+    const row = journal.rows.get('task-1');
+    assert.equal(row?.undone, true);
+    assert.equal(parseUndoPlan(row?.undo).outcome?.code, 'LEDGER_MISMATCH');
+  });
+
+  test('totals that differ from the ledger after the publish are LEDGER_MISMATCH, taken back before the commit point', async () => {
+    let commitAsked = false;
+    await assert.rejects(
+      store().load(
+        request({
+          ledger: { rowsValid: 3, metricSums: { units: 10 } },
+          beginCommit: async () => {
+            commitAsked = true;
+            return true;
+          },
+        }),
+      ),
+      (e: unknown) => e instanceof AppError && e.code === 'LEDGER_MISMATCH' && /sum of units/.test(e.details ?? ''),
+    );
+    assert.equal(commitAsked, false);
+    assert.deepEqual(markedUnused, [`seg_${druidTaskId('task-1', 1)}`]);
+  });
+
+  test('a cancel that reached the task while Druid published: the commit is refused and the publish taken back', async () => {
+    const error = await store()
+      .load(
+        request({
+          beginCommit: async () => {
+            const row = journal.rows.get('task-1');
+            if (row) row.status = 'CANCELLED';
+            return false;
+          },
+        }),
+      )
+      .catch((e: unknown) => e);
+    assert.ok(error instanceof CommitRefused, String(error));
+    assert.deepEqual(markedUnused, [`seg_${druidTaskId('task-1', 1)}`]);
+    assert.equal(parseUndoPlan(journal.rows.get('task-1')?.undo).outcome, null);
+    assert.equal(journal.rows.get('task-1')?.settled, true);
+  });
+
+  test('a commit refused because a newer attempt took over leaves the publish to that attempt', async () => {
+    const error = await store()
+      .load(
+        request({
+          beginCommit: async () => {
+            const row = journal.rows.get('task-1');
+            if (row) row.attempt = 2;
+            return false;
+          },
+        }),
+      )
+      .catch((e: unknown) => e);
+    assert.ok(error instanceof CommitRefused);
+    assert.deepEqual(markedUnused, []);
+    assert.equal(journal.rows.get('task-1')?.undo, null);
+  });
+
+  test('an undo an earlier attempt recorded but did not finish is finished first, and the task fails as decided', async () => {
+    journal.task('task-1', { attempt: 2 });
+    segments.push({ id: 'seg_a1', version: 'v1', taskId: 'task-1', rows: 3, used: true });
+    const row = journal.rows.get('task-1');
+    if (row)
+      row.undo = {
+        storeName: 'ds',
+        druidTaskId: druidTaskId('task-1', 1),
+        remove: ['seg_a1'],
+        restore: [],
+        replaced: null,
+        outcome: { code: 'LEDGER_MISMATCH', details: 'rows: validation accepted 3, the store holds 2' },
+      };
+    await assert.rejects(
+      store().load(request({ attempt: 2 })),
+      (e: unknown) => e instanceof AppError && e.code === 'LEDGER_MISMATCH' && /holds 2/.test(e.details ?? ''),
+    );
+    assert.deepEqual(submitted, [], 'a task whose publish was taken back loads nothing again');
+    assert.deepEqual(markedUnused, ['seg_a1']);
+    assert.equal(row?.undone, true);
+  });
+
+  test('a REPLACE waits for an earlier APPEND of the same days; APPENDs do not wait for each other', async () => {
+    journal.task('earlier-append');
+    journal.task('task-1', { mode: 'REPLACE' });
+    journal.task('other-append');
+    const day = request().interval as { start: Date; end: Date };
+    await journal.queueStoreLoad({ taskId: 'earlier-append', attempt: 1 }, day);
+    const progress = states();
+    const replace = store().load({ ...request({ mode: 'REPLACE' }), onProgress: progress.onProgress });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(progress.seen, ['QUEUED']);
+    assert.deepEqual(submitted, []);
+    // An APPEND queued after the REPLACE waits for it; one of other days does not.
+    const later = store().load(request({ taskId: 'other-append' }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(submitted, []);
+    const row = journal.rows.get('earlier-append');
+    if (row) row.status = 'SUCCEEDED';
+    await replace;
+    assert.deepEqual(submitted, [druidTaskId('task-1', 1)]);
+    const replaced = journal.rows.get('task-1');
+    if (replaced) replaced.status = 'SUCCEEDED';
+    await later;
+    assert.deepEqual(submitted, [druidTaskId('task-1', 1), druidTaskId('other-append', 1)]);
   });
 
   test("a FAILED task is DRUID_TASK_FAILED with Druid's message and the log's ERROR lines", async () => {
@@ -165,6 +347,7 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
         e.code === 'DRUID_TASK_FAILED' &&
         /failed: java\.lang\.RuntimeException: no\ntask log:\n.*ERROR \[main\] Foo - it broke$/.test(e.details ?? ''),
     );
+    assert.equal(journal.rows.get('task-1')?.settled, true, 'nothing was published: the load is settled');
   });
 
   test('a spec Druid refuses is DRUID_TASK_FAILED', async () => {
@@ -176,7 +359,7 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
     );
   });
 
-  test('segments that never become queryable are DRUID_UNAVAILABLE within the bound', async () => {
+  test('segments that never become queryable are DRUID_UNAVAILABLE within the bound (the next attempt adopts)', async () => {
     loadPercent = 50;
     const t0 = performance.now();
     await assert.rejects(
@@ -185,24 +368,60 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
         e instanceof AppError && e.code === 'DRUID_UNAVAILABLE' && /loadstatus 50 %/.test(e.details ?? ''),
     );
     assert.ok(performance.now() - t0 < 3_000);
+    assert.deepEqual(markedUnused, []);
   });
 
-  test('more rows for the task than were loaded is LEDGER_MISMATCH', async () => {
-    visibleRows = 6;
+  test('more rows for the task than were loaded is LEDGER_MISMATCH, and every segment of them is taken back', async () => {
+    segments.push({ id: 'seg_stray', version: 'v1', taskId: 'task-1', rows: 3, used: true });
     await assert.rejects(
       store().load(request()),
       (e: unknown) =>
         e instanceof AppError && e.code === 'LEDGER_MISMATCH' && /SQL sees 6 of 3 rows/.test(e.details ?? ''),
     );
+    assert.deepEqual(markedUnused.sort(), [`seg_${druidTaskId('task-1', 1)}`, 'seg_stray'].sort());
   });
 
   test('a cancelled load shuts its running task down and throws the reason', async () => {
     tasks.set(druidTaskId('task-1', 1), { statusCode: 'RUNNING', processed: 0 });
     const reason = new Error('cancelled');
     const controller = new AbortController();
-    setTimeout(() => controller.abort(reason), 100);
+    setTimeout(() => {
+      const row = journal.rows.get('task-1');
+      if (row) row.status = 'CANCELLED';
+      controller.abort(reason);
+    }, 100);
     await assert.rejects(store().load({ ...request(), signal: controller.signal }), (e: unknown) => e === reason);
     assert.deepEqual(shutdowns, [druidTaskId('task-1', 1)]);
+    assert.equal(journal.rows.get('task-1')?.settled, true);
+  });
+
+  test('a load aborted because its job stopped leaves the Druid task running, for the next attempt to adopt', async () => {
+    tasks.set(druidTaskId('task-1', 1), { statusCode: 'RUNNING', processed: 0 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('stopping')), 100);
+    await assert.rejects(store().load({ ...request(), signal: controller.signal }));
+    assert.deepEqual(shutdowns, []);
+  });
+
+  test('the reconciler takes back what a cancelled task published, and settles one with nothing published', async () => {
+    journal.task('cancelled');
+    journal.task('failed');
+    journal.task('running');
+    const day = request().interval as { start: Date; end: Date };
+    for (const id of ['cancelled', 'failed', 'running']) {
+      await journal.queueStoreLoad({ taskId: id, attempt: 1 }, day);
+      const row = journal.rows.get(id);
+      if (row) row.status = id === 'failed' ? 'FAILED' : 'CANCELLED';
+    }
+    tasks.set(druidTaskId('cancelled', 1), { statusCode: 'SUCCESS', processed: 3 });
+    segments.push({ id: 'seg_cancelled', version: 'v1', taskId: 'cancelled', rows: 3, used: true });
+    tasks.set(druidTaskId('failed', 1), { statusCode: 'FAILED', processed: 0 });
+    tasks.set(druidTaskId('running', 1), { statusCode: 'RUNNING', processed: 0 });
+    const result = await store().reconcile();
+    assert.deepEqual(result, { settled: ['failed'], undone: ['cancelled'], shutDown: ['running'] });
+    assert.deepEqual(markedUnused, ['seg_cancelled']);
+    assert.deepEqual(shutdowns, [druidTaskId('running', 1)]);
+    assert.deepEqual(await store().reconcile(), { settled: ['running'], undone: [], shutDown: [] });
   });
 
   test('nothing to load: no Druid task', async () => {

@@ -135,6 +135,7 @@ describe('DruidClient against a scripted HTTP server', () => {
         buildSegments: { processed: 4, processedWithError: 0, thrownAway: 0, unparseable: 0 },
       },
       parseExceptionMessages: ['Timestamp[x] is unparseable!'],
+      segmentsPublished: null,
     });
   });
 
@@ -158,7 +159,7 @@ describe('DruidClient against a scripted HTTP server', () => {
       '/druid/coordinator/v1/datasources/ds/loadstatus?forceMetadataRefresh=true&interval=2025-03-01T00%3A00%3A00.000Z%2F2025-03-02T00%3A00%3A00.000Z',
     );
     handler = (_req, _body, res) => res.writeHead(204).end();
-    assert.equal(await client().loadStatus('ds', interval), 0);
+    assert.equal(await client().loadStatus('ds', interval), null, 'no used segment in the interval');
   });
 
   test('an unknown data source in SQL is recognisable', async () => {

@@ -4,6 +4,7 @@ import type { LoadRequest } from '../../src/analytics/AnalyticsStore.ts';
 import { AppError } from '../../src/errors/AppError.ts';
 import { TaskAttempts } from '../../src/tasks/TaskAttempts.ts';
 import { call, getTask, graphql, uploadViaRest, waitForTerminal } from '../support/client.ts';
+import { gate } from '../support/gate.ts';
 import { pendingTask } from '../support/pendingTask.ts';
 import { backends, startTestApp, type TestApp } from '../support/testApp.ts';
 import { wrapLoad } from '../support/wrapLoad.ts';
@@ -11,19 +12,6 @@ import { wrapLoad } from '../support/wrapLoad.ts';
 /** A CSV of `rows` rows on one day, `units` 1..rows. */
 const csv = (rows: number, day = '2025-04-01', header = 'sold_at,store,units') =>
   `${header}\n${Array.from({ length: rows }, (_, i) => `${day}T10:00:${String(i % 60).padStart(2, '0')}Z,s${i % 3},${i + 1}`).join('\n')}\n`;
-
-/** A gate a wrapped store waits at, opened by the test. */
-function gate() {
-  let open: () => void = () => {};
-  let reached: () => void = () => {};
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  const arrived = new Promise<void>((resolve) => {
-    reached = resolve;
-  });
-  return { open, arrived, pass: async () => (reached(), await opened) };
-}
 
 const rowsOf = async (app: TestApp, name: string) =>
   (

@@ -10,7 +10,6 @@ export function wrapLoad(
 ): AnalyticsStore {
   return {
     kind: store.kind,
-    readsValidatedFileFrom: store.readsValidatedFileFrom,
     load: (request) => load(request, (r) => store.load(r)),
     dropDataSource: (storeName) => store.dropDataSource(storeName),
     totalsForTask: (storeName, schema, taskId) => store.totalsForTask(storeName, schema, taskId),

@@ -1,6 +1,11 @@
+import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pino, { type Logger } from 'pino';
 import { AppError } from '../../errors/AppError.ts';
 import type { DataSourceSchema } from '../../ingest/types.ts';
+import type { ObjectStore } from '../../storage/ObjectStore.ts';
+import { validatedObjectKey } from '../../storage/objectKeys.ts';
+import type { AttemptRef } from '../../tasks/TaskAttempts.ts';
 import {
   type AnalyticsStore,
   CommitRefused,
@@ -9,44 +14,68 @@ import {
   type LoadedTotals,
   type LoadRequest,
 } from '../AnalyticsStore.ts';
-import {
-  DruidClient,
-  DruidHttpError,
-  type DruidTaskStatus,
-  druidErrorMessage,
-  isoInterval,
-  isUnknownDataSourceError,
-} from './DruidClient.ts';
+import { findLedgerDifferences } from '../ledger.ts';
+import { awaitLoadTurn } from './awaitLoadTurn.ts';
+import { DruidClient, DruidHttpError, type DruidTaskStatus, druidErrorMessage } from './DruidClient.ts';
+import { dateOrNull, intervalRows, numberOrZero, quote, sqlOrNullWhenMissing } from './druidSql.ts';
 import { druidFailureDetails } from './failureDetails.ts';
 import { druidTaskId, ingestionSpec, ROW_COUNT_METRIC, s3Uri } from './ingestionSpec.ts';
+import type { LoadJournal } from './LoadJournal.ts';
+import { mayAppendConcurrently } from './mayAppendConcurrently.ts';
+import { PublishReconciler, type ReconcileResult } from './PublishReconciler.ts';
+import { outcomeError, PublishUndo, parseUndoPlan, type ReplaceBefore, type UndoPlan } from './PublishUndo.ts';
 import { reconcileRowStats } from './reconcileRowStats.ts';
+import { finishedTaskReport, waitForDruidTask, waitQueryable } from './waitForDruid.ts';
 
 export interface DruidAnalyticsStoreOptions {
   /** The Druid router (DRUID_URL). Ignored when `client` is given. */
   druidUrl?: string;
   /** A ready client (tests: a short retry budget). */
   client?: DruidClient;
-  /** The bucket the validated files are in, as Druid's s3 input source sees it. */
+  /** The bucket the validated files are staged in, as Druid's s3 input source sees it. */
   s3Bucket: string;
+  /** The object store of that bucket: `load` stages each validated file there for Druid to read. */
+  objects: ObjectStore;
+  /** Where each load's queue place, REPLACE snapshot and undo are recorded: the task's row (TaskAttempts). */
+  journal: LoadJournal;
+  log?: Logger;
   /** Retry budget of each Druid call (DruidClient). Default 120 s. */
   retryBudgetMs?: number;
   /** Status polling: first pause, growing ×1.5 up to `pollMaxMs`. Defaults 1 s and 5 s. */
   pollMinMs?: number;
   pollMaxMs?: number;
-  /** How long a Druid task may stay pending/running before it is shut down (DRUID_UNAVAILABLE). Default 30 min. */
+  /**
+   * How long a Druid task may stay pending/running before it is shut down, and a load may wait for its turn
+   * (DRUID_UNAVAILABLE). Default 30 min.
+   */
   taskTimeoutMs?: number;
-  /** How long, after SUCCESS, the segments may take to become queryable (DRUID_UNAVAILABLE). Default 180 s. */
+  /**
+   * How long, after SUCCESS, the segments may take to become queryable, and an undo to find them and to show its
+   * result (DRUID_UNAVAILABLE). Default 180 s.
+   */
   queryableTimeoutMs?: number;
   /** Retry budget of `check()`. Default 5 s. */
   checkBudgetMs?: number;
+  /** How often a load waiting for its turn, or an undo waiting for its result, looks again. Default 1 s. */
+  waitPollMs?: number;
+  /**
+   * Run the reconciler (PublishReconciler) now and then every this many ms: worker processes. Unset: never (API
+   * processes, tests that call `reconcile()` themselves).
+   */
+  reconcileEveryMs?: number;
+  /** The reconciler leaves tasks touched within this many seconds to the attempt that may be finishing them. 120. */
+  reconcileIdleSeconds?: number;
 }
 
 /**
  * Storage states reported through `LoadRequest.onProgress`, in order:
- * SUBMITTED (or ADOPTED: an earlier attempt's Druid task is still running or has succeeded) → PENDING / WAITING /
- * RUNNING (Druid's runner states) → SUCCESS | FAILED → LOADING_SEGMENTS → QUERYABLE; SHUTDOWN on cancellation.
+ * QUEUED (waiting for a REPLACE of the same days, or for the loads a REPLACE comes after) → SUBMITTED (or ADOPTED: an
+ * earlier attempt's Druid task is still running or has succeeded) → PENDING / WAITING / RUNNING (Druid's runner states)
+ * → SUCCESS | FAILED → LOADING_SEGMENTS → QUERYABLE; SHUTDOWN on cancellation; UNDOING → UNDONE when a publish is
+ * taken back.
  */
 export type DruidStoreState =
+  | 'QUEUED'
   | 'SUBMITTED'
   | 'ADOPTED'
   | 'PENDING'
@@ -56,19 +85,37 @@ export type DruidStoreState =
   | 'FAILED'
   | 'LOADING_SEGMENTS'
   | 'QUERYABLE'
-  | 'SHUTDOWN';
+  | 'SHUTDOWN'
+  | 'UNDOING'
+  | 'UNDONE';
 
-/** Apache Druid: native batch ingestion from the object store, SQL reads through the router. */
+type Progress = (storeTaskId: string, state: DruidStoreState) => Promise<void>;
+
+/**
+ * Apache Druid: native batch ingestion of the validated file, staged in the S3 bucket; SQL reads through the router.
+ *
+ * Druid publishes a task's rows before our commit point (there is no transaction spanning both systems), so the
+ * window is closed by compensation: a publish that must not stay (the task was cancelled meanwhile, its rows do not
+ * balance with its ledger, or it failed later) is taken back by `PublishUndo`, recorded in the task's row first so
+ * that whoever finds it unfinished finishes it (the next attempt of the task, or the reconciler).
+ */
 export class DruidAnalyticsStore implements AnalyticsStore {
   readonly kind = 'druid';
-  readonly readsValidatedFileFrom = 'objectStore';
   readonly client: DruidClient;
   readonly #s3Bucket: string;
+  readonly #objects: ObjectStore;
+  readonly #journal: LoadJournal;
+  readonly #log: Logger;
+  readonly #undo: PublishUndo;
+  readonly #reconciler: PublishReconciler;
   readonly #pollMinMs: number;
   readonly #pollMaxMs: number;
   readonly #taskTimeoutMs: number;
   readonly #queryableTimeoutMs: number;
   readonly #checkBudgetMs: number;
+  readonly #waitPollMs: number;
+  #reconcileTimer: NodeJS.Timeout | null = null;
+  #reconciling: Promise<unknown> = Promise.resolve();
 
   constructor(options: DruidAnalyticsStoreOptions) {
     if (!options.client && !options.druidUrl) throw new TypeError('DruidAnalyticsStore needs druidUrl or client');
@@ -79,32 +126,58 @@ export class DruidAnalyticsStore implements AnalyticsStore {
         ...(options.retryBudgetMs ? { retryBudgetMs: options.retryBudgetMs } : {}),
       });
     this.#s3Bucket = options.s3Bucket;
+    this.#objects = options.objects;
+    this.#journal = options.journal;
+    this.#log = options.log ?? pino({ enabled: false });
     this.#pollMinMs = options.pollMinMs ?? 1_000;
     this.#pollMaxMs = options.pollMaxMs ?? 5_000;
     this.#taskTimeoutMs = options.taskTimeoutMs ?? 30 * 60_000;
     this.#queryableTimeoutMs = options.queryableTimeoutMs ?? 180_000;
     this.#checkBudgetMs = options.checkBudgetMs ?? 5_000;
+    this.#waitPollMs = options.waitPollMs ?? 1_000;
+    this.#undo = new PublishUndo({
+      client: this.client,
+      journal: this.#journal,
+      timeoutMs: this.#queryableTimeoutMs,
+      pollMs: this.#waitPollMs,
+      log: this.#log,
+    });
+    this.#reconciler = new PublishReconciler({
+      client: this.client,
+      journal: this.#journal,
+      undo: this.#undo,
+      log: this.#log,
+      idleSeconds: options.reconcileIdleSeconds ?? 120,
+    });
+    if (options.reconcileEveryMs) {
+      const run = () => {
+        this.#reconciling = this.reconcile().catch((error: unknown) => {
+          this.#log.warn({ err: error }, 'reconciling Druid loads failed; trying again later');
+        });
+      };
+      run();
+      this.#reconcileTimer = setInterval(run, options.reconcileEveryMs);
+      this.#reconcileTimer.unref();
+    }
   }
 
   /**
-   * Submits (or re-joins) the Druid task of this attempt, waits for it, reconciles its row counters with
-   * `request.rowCount` and waits until the rows are queryable. Retry-safe: the Druid task id is deterministic per
-   * (task, attempt), and an earlier attempt's task that is still running or has succeeded is adopted instead of
-   * ingesting the file a second time.
+   * Loads one attempt's rows: waits for its turn among the loads of the same days, stages the validated file in the
+   * bucket, submits (or re-joins, or adopts an earlier attempt's) Druid task, and once Druid has published checks the
+   * task's row counters, waits until the rows are queryable and checks the task's totals against its ledger — all
+   * before the commit point. A publish that then must not stay is taken back before `load` returns or throws.
    */
   async load(request: LoadRequest): Promise<void> {
     const { signal } = request;
     signal?.throwIfAborted();
     if (request.rowCount === 0) return; // nothing to ingest (and a REPLACE without rows has no interval)
-    if (!request.validatedObjectKey) {
-      throw new AppError('INTERNAL', 'The Druid store reads the validated file from the object store: no object key');
-    }
     if (!request.interval)
       throw new AppError('INTERNAL', `Task ${request.taskId} has ${request.rowCount} rows but no interval`);
     const interval = request.interval;
-    const progress = async (storeTaskId: string, storeState: DruidStoreState) => {
+    const progress: Progress = async (storeTaskId, storeState) => {
       await request.onProgress?.({ storeTaskId, storeState });
     };
+    await this.#finishOwedUndo(request);
 
     let druidId = druidTaskId(request.taskId, request.attempt);
     let status: DruidTaskStatus;
@@ -114,31 +187,18 @@ export class DruidAnalyticsStore implements AnalyticsStore {
         druidId = earlier;
         await progress(druidId, 'ADOPTED');
       } else {
-        const spec = ingestionSpec({
-          storeName: request.storeName,
-          schema: request.schema,
-          taskId: request.taskId,
-          attempt: request.attempt,
-          s3Uri: s3Uri(this.#s3Bucket, request.validatedObjectKey),
-          mode: request.mode,
-          interval,
-        });
-        try {
-          await this.client.submitTask(spec, { ...(signal ? { signal } : {}) });
-        } catch (error) {
-          if (!(error instanceof DruidHttpError)) throw error;
-          throw new AppError(
-            'DRUID_TASK_FAILED',
-            `Druid refused the task ${druidId}: ${druidErrorMessage(error.body)}`,
-          );
-        }
-        await progress(druidId, 'SUBMITTED');
+        await this.#submit(request, interval, druidId, progress);
       }
-      status = await this.#waitForTask(druidId, progress, signal);
+      status = await waitForDruidTask(this.client, druidId, {
+        pollMinMs: this.#pollMinMs,
+        pollMaxMs: this.#pollMaxMs,
+        timeoutMs: this.#taskTimeoutMs,
+        onState: (state) => progress(druidId, state),
+        signal,
+      });
     } catch (error) {
       if (signal?.aborted) {
-        await this.client.shutdownTask(druidId, { retryBudgetMs: 15_000 }).catch(() => {});
-        await progress(druidId, 'SHUTDOWN').catch(() => {});
+        await this.#leave(request, druidId, interval, progress);
         throw signal.reason;
       }
       throw error;
@@ -146,6 +206,7 @@ export class DruidAnalyticsStore implements AnalyticsStore {
 
     if (status.statusCode !== 'SUCCESS') {
       await progress(druidId, 'FAILED');
+      await this.#journal.settleStoreLoad(request.taskId); // nothing published
       const report = await this.client.taskReport(druidId).catch(() => null);
       const log = await this.client.taskLogTail(druidId, { bytes: 65_536 });
       throw new AppError(
@@ -154,45 +215,84 @@ export class DruidAnalyticsStore implements AnalyticsStore {
       );
     }
     await progress(druidId, 'SUCCESS');
-    // The commit point for Druid is its publish, which the task just did. A cancel that came while Druid published
-    // (a window of one poll, ≤ pollMaxMs) finds rows already visible: that is logged loudly, and issue 8's
-    // compensation (marking the task's segments unused) is still to do.
-    if (!(await request.beginCommit())) {
-      throw new CommitRefused(`Druid task ${druidId} published before the cancel reached it`);
-    }
 
-    // The rows are published now: a cancellation can no longer stop the Druid task, only our waiting.
+    // Published: the rows may show from now on. Until beginCommit says yes, every way out either takes the publish
+    // back or leaves it to the attempt that took over (which adopts this Druid task).
     try {
-      const report = await this.#reportOf(druidId, signal);
-      const mismatch = reconcileRowStats(report.rowStats, request.rowCount);
-      if (mismatch) throw new AppError('LEDGER_MISMATCH', `Druid task ${druidId}: ${mismatch}`);
-
-      await progress(druidId, 'LOADING_SEGMENTS');
-      await this.#waitQueryable(request.storeName, request.taskId, request.rowCount, interval, signal);
+      await this.#verify(request, druidId, interval, progress, signal);
     } catch (error) {
-      if (signal?.aborted) throw signal.reason;
+      if (signal?.aborted) {
+        await this.#leave(request, druidId, interval, progress);
+        throw signal.reason;
+      }
+      if (error instanceof AppError && error.code === 'LEDGER_MISMATCH') {
+        await this.#takeBack(request, druidId, interval, progress, {
+          code: 'LEDGER_MISMATCH',
+          details: error.details ?? error.message,
+        });
+      }
+      // Anything else (DRUID_UNAVAILABLE: not queryable in time) is retried: the next attempt adopts this Druid task
+      // and verifies again; if none follows, the task fails and the reconciler takes the publish back.
       throw error;
     }
-    await progress(druidId, 'QUERYABLE');
+    if (!(await request.beginCommit())) {
+      const fate = await this.#journal.fateOf({ taskId: request.taskId, attempt: request.attempt });
+      // Current: refused for the same file committed by another task meanwhile (the worker fails it DUPLICATE_FILE).
+      // Ended: cancelled while Druid published or we verified. Superseded: the new attempt adopts the publish.
+      if (fate === 'current' || fate === 'ended') {
+        await this.#takeBack(
+          request,
+          druidId,
+          interval,
+          progress,
+          fate === 'current'
+            ? { code: 'DUPLICATE_FILE', details: 'another task of the data source committed the same file first' }
+            : null,
+        );
+      }
+      const what = fate === 'superseded' ? 'left to the attempt that took over' : 'taken back';
+      throw new CommitRefused(`Druid task ${druidId} published, but the task may not commit (${fate}): ${what}`);
+    }
+    await this.#deleteValidatedCopies(request);
+  }
+
+  /** Carries out the undo of published loads that no attempt will finish (see PublishReconciler). */
+  reconcile(): Promise<ReconcileResult> {
+    return this.#reconciler.sweep();
   }
 
   /**
-   * Marks every segment of the data source unused, so its rows leave every query at once, and submits a kill task that
-   * deletes the unused segments from deep storage.
+   * Marks every segment of the data source unused, so its rows leave every query, waits until Druid SQL sees none of
+   * them, and submits a kill task that deletes the unused segments from deep storage. The kill task asks for
+   * concurrent locks: with the exclusive lock it takes otherwise, a load into the same name right after would revoke it.
    */
   async dropDataSource(storeName: string): Promise<void> {
     await this.client.markDataSourceUnused(storeName);
+    const deadline = performance.now() + this.#queryableTimeoutMs;
+    for (;;) {
+      const rows = await sqlOrNullWhenMissing(this.client, `SELECT COUNT(*) AS "n" FROM ${quote(storeName)}`);
+      if (numberOrZero(rows?.[0]?.n) === 0) break;
+      if (performance.now() > deadline) {
+        throw new AppError(
+          'DRUID_UNAVAILABLE',
+          `the segments of ${storeName} were marked unused, but Druid SQL still sees rows after ${Math.round(this.#queryableTimeoutMs / 1000)} s`,
+        );
+      }
+      await sleep(this.#waitPollMs);
+    }
     await this.client.submitTask({
       id: `tributary_drop_${storeName.replace(/[^A-Za-z0-9_-]/g, '_')}_${Date.now()}`,
       type: 'kill',
       dataSource: storeName,
       interval: '1000-01-01/3000-01-01',
+      context: { useConcurrentLocks: true },
     } as { id: string });
   }
 
   async totalsForTask(storeName: string, schema: DataSourceSchema, taskId: string): Promise<LoadedTotals> {
     const sums = schema.metrics.map((m, i) => `, SUM(${quote(m.name)}) AS "m${i}"`).join('');
-    const rows = await this.#sqlOrNullWhenMissing(
+    const rows = await sqlOrNullWhenMissing(
+      this.client,
       `SELECT SUM(${quote(ROW_COUNT_METRIC)}) AS "row_count"${sums} FROM ${quote(storeName)}
        WHERE ${quote(LINEAGE_COLUMN)} = ?`,
       [{ type: 'VARCHAR', value: taskId }],
@@ -206,7 +306,8 @@ export class DruidAnalyticsStore implements AnalyticsStore {
 
   async summary(storeName: string, schema: DataSourceSchema): Promise<DataSourceSummary | null> {
     const sums = schema.metrics.map((m, i) => `, SUM(${quote(m.name)}) AS "m${i}"`).join('');
-    const rows = await this.#sqlOrNullWhenMissing(
+    const rows = await sqlOrNullWhenMissing(
+      this.client,
       `SELECT SUM(${quote(ROW_COUNT_METRIC)}) AS "row_count", MIN("__time") AS "min_time", MAX("__time") AS "max_time"${sums}
        FROM ${quote(storeName)}`,
     );
@@ -221,7 +322,8 @@ export class DruidAnalyticsStore implements AnalyticsStore {
   }
 
   async dailySums(storeName: string, metric: string): Promise<{ day: Date; value: number }[]> {
-    const rows = await this.#sqlOrNullWhenMissing(
+    const rows = await sqlOrNullWhenMissing(
+      this.client,
       `SELECT TIME_FLOOR("__time", 'P1D') AS "day", SUM(${quote(metric)}) AS "value"
        FROM ${quote(storeName)} GROUP BY 1 ORDER BY 1`,
     );
@@ -233,7 +335,175 @@ export class DruidAnalyticsStore implements AnalyticsStore {
   }
 
   async close(): Promise<void> {
-    // Nothing to release: fetch keeps no connection we own.
+    // fetch keeps no connection we own; only the reconciler's schedule is ours to stop. A sweep under way gets a few
+    // seconds: whatever it leaves unfinished is recorded, and the next sweep (in any worker) finishes it.
+    if (this.#reconcileTimer) clearInterval(this.#reconcileTimer);
+    this.#reconcileTimer = null;
+    await Promise.race([this.#reconciling, sleep(5_000, undefined, { ref: false })]);
+  }
+
+  /**
+   * An undo recorded for this task by an earlier attempt that died before it was done: finish it, then end the way
+   * that attempt decided (the task's error, or nothing more to do). A task whose publish was taken back never loads
+   * again (its Druid task must not be adopted).
+   */
+  async #finishOwedUndo(request: LoadRequest): Promise<void> {
+    const entry = await this.#journal.storeLoadOf(request.taskId);
+    if (!entry?.undo) return;
+    const plan = parseUndoPlan(entry.undo.plan);
+    if (!entry.undo.done) await this.#undo.carryOut(request.taskId, plan);
+    throw outcomeError(plan) ?? new CommitRefused(`the publish of Druid task ${plan.druidTaskId} was taken back`);
+  }
+
+  /**
+   * Waits for the load's turn, records what a REPLACE replaces, chooses an APPEND's lock, stages the validated file,
+   * submits the Druid task.
+   */
+  async #submit(
+    request: LoadRequest,
+    interval: { start: Date; end: Date },
+    druidId: string,
+    progress: Progress,
+  ): Promise<void> {
+    const ref: AttemptRef = { taskId: request.taskId, attempt: request.attempt };
+    const { signal } = request;
+    await awaitLoadTurn({
+      journal: this.#journal,
+      ref,
+      interval,
+      timeoutMs: this.#taskTimeoutMs,
+      pollMs: this.#waitPollMs,
+      onWaiting: () => progress(druidId, 'QUEUED'),
+      ...(signal ? { signal } : {}),
+    });
+    const before = request.mode === 'REPLACE' ? await this.#replaceBefore(request.storeName, interval) : null;
+    if (!(await this.#journal.recordStoreBefore(ref, before))) {
+      throw new CommitRefused('the task was cancelled (or another attempt took over) before its load was submitted');
+    }
+    const concurrentAppend =
+      request.mode === 'APPEND' &&
+      (await mayAppendConcurrently(this.client, this.#journal, request.storeName, interval));
+    const key = validatedObjectKey(request.storeName, request.taskId, request.attempt);
+    await this.#objects.put(key, createReadStream(request.validatedFile));
+    const spec = ingestionSpec({
+      storeName: request.storeName,
+      schema: request.schema,
+      taskId: request.taskId,
+      attempt: request.attempt,
+      s3Uri: s3Uri(this.#s3Bucket, key),
+      mode: request.mode,
+      interval,
+      concurrentAppend,
+    });
+    try {
+      await this.client.submitTask(spec, { ...(signal ? { signal } : {}) });
+    } catch (error) {
+      if (!(error instanceof DruidHttpError)) throw error;
+      throw new AppError('DRUID_TASK_FAILED', `Druid refused the task ${druidId}: ${druidErrorMessage(error.body)}`);
+    }
+    await progress(druidId, 'SUBMITTED');
+  }
+
+  /** A REPLACE's days just before it is submitted (its turn has come: no other load of them is in flight). */
+  async #replaceBefore(storeName: string, interval: { start: Date; end: Date }): Promise<ReplaceBefore> {
+    await this.client.loadStatus(storeName, interval); // refreshes the coordinator's segment metadata
+    const segments = await this.client.usedSegments(storeName, interval);
+    return { segments: segments.map((s) => s.id), rows: await intervalRows(this.client, storeName, interval) };
+  }
+
+  /**
+   * The published rows must balance before the commit point: Druid's row counters, then the rows SQL sees, then the
+   * totals by lineage against the ledger. LEDGER_MISMATCH for any difference.
+   */
+  async #verify(
+    request: LoadRequest,
+    druidId: string,
+    interval: { start: Date; end: Date },
+    progress: Progress,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const report = await finishedTaskReport(this.client, druidId, signal);
+    const mismatch = reconcileRowStats(report.rowStats, request.rowCount);
+    if (mismatch) throw new AppError('LEDGER_MISMATCH', `Druid task ${druidId}: ${mismatch}`);
+    await progress(druidId, 'LOADING_SEGMENTS');
+    await waitQueryable(this.client, {
+      storeName: request.storeName,
+      taskId: request.taskId,
+      rowCount: request.rowCount,
+      interval,
+      timeoutMs: this.#queryableTimeoutMs,
+      signal,
+    });
+    const loaded = await this.totalsForTask(request.storeName, request.schema, request.taskId);
+    const differences = findLedgerDifferences(request.schema, request.ledger, loaded);
+    if (differences) throw new AppError('LEDGER_MISMATCH', `Druid task ${druidId}: ${differences}`);
+    await progress(druidId, 'QUERYABLE');
+  }
+
+  /** Takes the attempt's publish back (see PublishUndo), showing it on the task while it runs. */
+  async #takeBack(
+    request: LoadRequest,
+    druidId: string,
+    interval: { start: Date; end: Date },
+    progress: Progress,
+    outcome: UndoPlan['outcome'],
+  ): Promise<void> {
+    await progress(druidId, 'UNDOING').catch(() => {});
+    const plan = await this.#undo.takeBack({
+      ref: { taskId: request.taskId, attempt: request.attempt },
+      storeName: request.storeName,
+      mode: request.mode,
+      interval,
+      druidTaskId: druidId,
+      outcome,
+    });
+    if (plan) await progress(druidId, 'UNDONE').catch(() => {});
+  }
+
+  /**
+   * The load was aborted. When the task ended (cancelled), its Druid task is shut down, and whatever it published
+   * before the shutdown took effect is taken back; when the job only stopped (the worker is stopping, or another
+   * attempt took over), the Druid task runs on for the next attempt to adopt.
+   */
+  async #leave(
+    request: LoadRequest,
+    druidId: string,
+    interval: { start: Date; end: Date },
+    progress: Progress,
+  ): Promise<void> {
+    const ref: AttemptRef = { taskId: request.taskId, attempt: request.attempt };
+    const fate = await this.#journal.fateOf(ref).catch(() => 'current' as const);
+    if (fate !== 'ended' && fate !== 'gone') return;
+    await this.client.shutdownTask(druidId, { retryBudgetMs: 15_000 }).catch(() => {});
+    await progress(druidId, 'SHUTDOWN').catch(() => {});
+    try {
+      const final = await this.#settledStatus(druidId);
+      if (final === 'SUCCESS') await this.#takeBack(request, druidId, interval, progress, null);
+      else if (final !== 'RUNNING') await this.#journal.settleStoreLoad(request.taskId);
+      // Still running: the reconciler shuts it down again, and takes back whatever it publishes.
+    } catch (error) {
+      this.#log.warn({ taskId: request.taskId, druidId, err: error }, 'left a cancelled load for the reconciler');
+    }
+  }
+
+  /** The Druid task's status once a shutdown has had up to 30 s to take effect; null when Druid does not know it. */
+  async #settledStatus(druidId: string): Promise<string | null> {
+    const deadline = performance.now() + 30_000;
+    for (;;) {
+      const status = await this.client.taskStatus(druidId, { retryBudgetMs: 15_000 });
+      if (status?.statusCode !== 'RUNNING' || performance.now() > deadline) return status?.statusCode ?? null;
+      await sleep(this.#pollMinMs);
+    }
+  }
+
+  /** Best effort: a copy left behind costs space, not correctness (the retention sweep removes it later). */
+  async #deleteValidatedCopies(request: LoadRequest): Promise<void> {
+    for (let attempt = 1; attempt <= request.attempt; attempt++) {
+      const key = validatedObjectKey(request.storeName, request.taskId, attempt);
+      await this.#objects.delete(key).catch((error: unknown) => {
+        this.#log.warn({ taskId: request.taskId, key, err: error }, 'could not delete a validated copy');
+      });
+    }
   }
 
   /**
@@ -253,124 +523,4 @@ export class DruidAnalyticsStore implements AnalyticsStore {
     }
     return null;
   }
-
-  async #waitForTask(
-    druidId: string,
-    progress: (id: string, state: DruidStoreState) => Promise<void>,
-    signal: AbortSignal | undefined,
-  ): Promise<DruidTaskStatus> {
-    const deadline = performance.now() + this.#taskTimeoutMs;
-    let pause = this.#pollMinMs;
-    let lastState: string | null = null;
-    for (;;) {
-      const status = await this.client.taskStatus(druidId, { ...(signal ? { signal } : {}) });
-      if (status && status.statusCode !== 'RUNNING') return status;
-      const state = status ? runnerState(status) : 'PENDING';
-      if (state !== lastState) {
-        lastState = state;
-        await progress(druidId, state);
-      }
-      if (performance.now() > deadline) {
-        await this.client.shutdownTask(druidId, { retryBudgetMs: 15_000 }).catch(() => {});
-        throw new AppError(
-          'DRUID_UNAVAILABLE',
-          `Druid task ${druidId} did not finish within ${Math.round(this.#taskTimeoutMs / 1000)} s (last state ${state}); it was shut down`,
-        );
-      }
-      await sleep(pause, undefined, signal ? { signal } : undefined);
-      pause = Math.min(Math.round(pause * 1.5), this.#pollMaxMs);
-    }
-  }
-
-  /** The report of a finished task; Druid writes it as the task ends, so give it a few seconds. */
-  async #reportOf(druidId: string, signal: AbortSignal | undefined) {
-    for (let tries = 1; ; tries++) {
-      const report = await this.client.taskReport(druidId, { ...(signal ? { signal } : {}) });
-      if (report && Object.keys(report.rowStats).length > 0) return report;
-      if (tries >= 10) {
-        throw new AppError(
-          'DRUID_UNAVAILABLE',
-          `Druid task ${druidId} succeeded but has no ingestion report with rowStats`,
-        );
-      }
-      await sleep(1_000, undefined, signal ? { signal } : undefined);
-    }
-  }
-
-  /**
-   * Waits until the coordinator has every segment of the interval loaded AND the broker's SQL sees exactly the
-   * task's rows (the broker's view lags the coordinator's by a few seconds).
-   */
-  async #waitQueryable(
-    storeName: string,
-    taskId: string,
-    rowCount: number,
-    interval: { start: Date; end: Date },
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
-    const deadline = performance.now() + this.#queryableTimeoutMs;
-    const options = signal ? { signal } : {};
-    let pause = 500;
-    let loaded = 0;
-    let visible: number | null = null;
-    for (;;) {
-      loaded = await this.client.loadStatus(storeName, interval, options);
-      if (loaded >= 100) {
-        const rows = await this.#sqlOrNullWhenMissing(
-          `SELECT SUM(${quote(ROW_COUNT_METRIC)}) AS "n" FROM ${quote(storeName)} WHERE ${quote(LINEAGE_COLUMN)} = ?`,
-          [{ type: 'VARCHAR', value: taskId }],
-          options,
-        );
-        visible = numberOrZero(rows?.[0]?.n);
-        if (visible === rowCount) return;
-      }
-      if (performance.now() > deadline) break;
-      await sleep(pause, undefined, signal ? { signal } : undefined);
-      pause = Math.min(pause * 2, 2_000);
-    }
-    const seen = `loadstatus ${loaded} % for ${isoInterval(interval)}, SQL sees ${visible ?? 'nothing yet'} of ${rowCount} rows of task ${taskId}`;
-    if (loaded >= 100 && visible !== null && visible > rowCount) {
-      throw new AppError('LEDGER_MISMATCH', `Druid holds more rows for the task than were loaded: ${seen}`);
-    }
-    throw new AppError(
-      'DRUID_UNAVAILABLE',
-      `The loaded segments of ${storeName} did not become queryable within ${Math.round(this.#queryableTimeoutMs / 1000)} s: ${seen}`,
-    );
-  }
-
-  /** Rows of a SQL query, or null when the data source does not exist (yet). */
-  async #sqlOrNullWhenMissing(
-    query: string,
-    parameters: { type: 'VARCHAR'; value: string }[] = [],
-    options: { signal?: AbortSignal } = {},
-  ): Promise<Record<string, unknown>[] | null> {
-    try {
-      return await this.client.sql(query, parameters, options);
-    } catch (error) {
-      if (isUnknownDataSourceError(error)) return null;
-      throw error;
-    }
-  }
-}
-
-function runnerState(status: DruidTaskStatus): DruidStoreState {
-  const runner = status.runnerStatusCode;
-  return runner === 'PENDING' || runner === 'WAITING' || runner === 'RUNNING' ? runner : 'RUNNING';
-}
-
-/** A Druid SQL identifier. */
-function quote(identifier: string): string {
-  return `"${identifier.replaceAll('"', '""')}"`;
-}
-
-function numberOrZero(value: unknown): number {
-  if (value === null || value === undefined) return 0;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : 0;
-}
-
-function dateOrNull(value: unknown): Date | null {
-  if (value === null || value === undefined) return null;
-  const date = typeof value === 'number' ? new Date(value) : new Date(String(value));
-  return Number.isNaN(date.getTime()) ? null : date;
 }

@@ -41,6 +41,27 @@ export interface DruidTaskReport {
   rowStats: Record<string, DruidRowStats>;
   /** Saved parse exceptions (`maxSavedParseExceptions`), as Druid's messages. */
   parseExceptionMessages: string[];
+  /** How many segments with rows the task published (tombstones not counted); null when the report does not say. */
+  segmentsPublished: number | null;
+}
+
+/** A used segment as the coordinator's metadata lists it. */
+export interface DruidSegment {
+  id: string;
+  /** ISO interval. */
+  interval: string;
+  version: string;
+  /** `numbered`, `tombstone`, … */
+  shardSpecType: string;
+}
+
+/** A queryable segment and the range of lineage values in it (a segmentMetadata query, one answer per segment). */
+export interface DruidSegmentLineage {
+  id: string;
+  numRows: number;
+  /** The least and greatest value of the lineage column in the segment; null when it holds none. */
+  minLineage: string | null;
+  maxLineage: string | null;
 }
 
 /** A value bound to a `?` placeholder of a Druid SQL query. */
@@ -53,6 +74,10 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Overrides the client's retry budget for this call (e.g. a quick health check). */
   retryBudgetMs?: number;
+}
+
+interface RequestOptions extends CallOptions {
+  accept?: string;
 }
 
 interface HttpAnswer {
@@ -158,16 +183,101 @@ export class DruidClient {
 
   /**
    * Percentage (0–100) of the data source's used segments inside `interval` that are loaded on historicals,
-   * with a forced metadata refresh; 0 when there is no used segment there yet.
+   * with a forced refresh of the coordinator's segment metadata; null when there is no used segment there.
    */
-  async loadStatus(dataSource: string, interval: { start: Date; end: Date }, options?: CallOptions): Promise<number> {
+  async loadStatus(
+    dataSource: string,
+    interval: { start: Date; end: Date },
+    options?: CallOptions,
+  ): Promise<number | null> {
     const query = `forceMetadataRefresh=true&interval=${encodeURIComponent(isoInterval(interval))}`;
     const path = `/druid/coordinator/v1/datasources/${encodeURIComponent(dataSource)}/loadstatus?${query}`;
     const answer = await this.#call('load status', 'GET', path, undefined, options);
-    if (answer.status === 204 || answer.status === 404 || answer.text.trim() === '') return 0;
+    if (answer.status === 204 || answer.status === 404 || answer.text.trim() === '') return null;
     if (answer.status !== 200) throw new DruidHttpError(`load status of ${dataSource}`, answer.status, answer.text);
     const body = JSON.parse(answer.text) as Record<string, unknown>;
     return Number(body[dataSource] ?? 0);
+  }
+
+  /**
+   * The used segments (overshadowed ones included, until the coordinator marks them unused) that overlap `interval`,
+   * as the coordinator's metadata cache holds them: call `loadStatus` first, which refreshes that cache.
+   */
+  async usedSegments(
+    dataSource: string,
+    interval: { start: Date; end: Date },
+    options?: CallOptions,
+  ): Promise<DruidSegment[]> {
+    const path = `/druid/coordinator/v1/metadata/datasources/${encodeURIComponent(dataSource)}/segments?full`;
+    const answer = await this.#call('used segments', 'POST', path, [isoInterval(interval)], options);
+    if (answer.status === 204 || answer.status === 404 || answer.text.trim() === '') return [];
+    if (answer.status !== 200) throw new DruidHttpError(`used segments of ${dataSource}`, answer.status, answer.text);
+    return (JSON.parse(answer.text) as Record<string, unknown>[]).map((segment) => ({
+      id: String(segment.identifier),
+      interval: String(segment.interval),
+      version: String(segment.version),
+      shardSpecType: String((segment.shardSpec as { type?: unknown } | undefined)?.type ?? 'unknown'),
+    }));
+  }
+
+  /**
+   * Each queryable segment overlapping `interval`, with the range of values of `column` in it: a native segmentMetadata
+   * query that is not merged. Only segments the broker serves answer (used, loaded, not overshadowed).
+   */
+  async segmentLineage(
+    dataSource: string,
+    interval: { start: Date; end: Date },
+    column: string,
+    options?: CallOptions,
+  ): Promise<DruidSegmentLineage[]> {
+    const query = {
+      queryType: 'segmentMetadata',
+      dataSource,
+      intervals: [isoInterval(interval)],
+      merge: false,
+      analysisTypes: ['minmax'],
+      toInclude: { type: 'list', columns: [column] },
+    };
+    const answer = await this.#call('segment metadata', 'POST', '/druid/v2', query, options);
+    if (answer.status !== 200)
+      throw new DruidHttpError(`segment metadata of ${dataSource}`, answer.status, answer.text);
+    return (JSON.parse(answer.text) as Record<string, unknown>[]).map((segment) => {
+      const stats = ((segment.columns ?? {}) as Record<string, { minValue?: unknown; maxValue?: unknown }>)[column];
+      return {
+        id: String(segment.id),
+        numRows: Number(segment.numRows ?? 0),
+        minLineage: typeof stats?.minValue === 'string' ? stats.minValue : null,
+        maxLineage: typeof stats?.maxValue === 'string' ? stats.maxValue : null,
+      };
+    });
+  }
+
+  /** Marks these segments unused (their rows leave queries); returns how many changed. Safe to repeat. */
+  async markSegmentsUnused(dataSource: string, segmentIds: string[], options?: CallOptions): Promise<number> {
+    return this.#markSegments('markUnused', dataSource, segmentIds, options);
+  }
+
+  /**
+   * Marks these segments used again; returns how many changed. Druid marks none that a used segment would
+   * overshadow, so take the overshadowing ones out first. Safe to repeat.
+   */
+  async markSegmentsUsed(dataSource: string, segmentIds: string[], options?: CallOptions): Promise<number> {
+    return this.#markSegments('markUsed', dataSource, segmentIds, options);
+  }
+
+  async #markSegments(
+    action: 'markUsed' | 'markUnused',
+    dataSource: string,
+    segmentIds: string[],
+    options: CallOptions | undefined,
+  ): Promise<number> {
+    if (segmentIds.length === 0) return 0;
+    // The Overlord's segment-state API (Druid 33's Coordinator forwards its own to it). Both answer 500 to an Accept
+    // of */* (no writer for application/octet-stream), after having done the work: hence the explicit JSON.
+    const path = `/druid/indexer/v1/datasources/${encodeURIComponent(dataSource)}/${action}`;
+    const answer = await this.#call(action, 'POST', path, { segmentIds }, { ...options, accept: 'application/json' });
+    if (answer.status !== 200) throw new DruidHttpError(`${action} in ${dataSource}`, answer.status, answer.text);
+    return Number((JSON.parse(answer.text) as { numChangedSegments?: unknown }).numChangedSegments ?? 0);
   }
 
   /** Marks every segment of a data source unused (its rows leave queries); a data source Druid does not know is fine. */
@@ -207,7 +317,7 @@ export class DruidClient {
     method: string,
     path: string,
     body: unknown,
-    options: CallOptions | undefined,
+    options: RequestOptions | undefined,
   ): Promise<HttpAnswer> {
     const signal = options?.signal;
     const budgetMs = options?.retryBudgetMs ?? this.#retryBudgetMs;
@@ -223,7 +333,10 @@ export class DruidClient {
       try {
         const response = await fetch(`${this.url}${path}`, {
           method,
-          headers: body === undefined ? {} : { 'content-type': 'application/json' },
+          headers: {
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...(options?.accept ? { accept: options.accept } : {}),
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         });
@@ -313,6 +426,7 @@ function parseReport(raw: unknown): DruidTaskReport {
     errorMsg: typeof payload.errorMsg === 'string' ? payload.errorMsg : null,
     rowStats,
     parseExceptionMessages,
+    segmentsPublished: typeof payload.segmentsPublished === 'number' ? payload.segmentsPublished : null,
   };
 }
 

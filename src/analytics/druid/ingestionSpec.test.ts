@@ -21,6 +21,7 @@ const input: IngestionSpecInput = {
   s3Uri: 's3://tributary/validated/0b5e6c3e.jsonl',
   mode: 'APPEND',
   interval: day,
+  concurrentAppend: true,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the spec is free-form JSON; the test walks it.
@@ -83,13 +84,20 @@ describe('ingestionSpec', () => {
     ]);
   });
 
-  test('day segments, no rollup, no query granularity', () => {
+  test('day segments, no rollup, no query granularity, the whole days of the file', () => {
     assert.deepEqual(spec().spec.dataSchema.granularitySpec, {
       type: 'uniform',
       segmentGranularity: 'DAY',
       queryGranularity: 'NONE',
       rollup: false,
+      intervals: ['2025-03-01T00:00:00.000Z/2025-03-02T00:00:00.000Z'],
     });
+  });
+
+  test('concurrent locks for a REPLACE, and for an APPEND whose days hold committed rows; else an exclusive lock', () => {
+    assert.deepEqual(spec({ mode: 'APPEND' }).context, { useConcurrentLocks: true });
+    assert.deepEqual(spec({ mode: 'APPEND', concurrentAppend: false }).context, {});
+    assert.deepEqual(spec({ mode: 'REPLACE', concurrentAppend: false }).context, { useConcurrentLocks: true });
   });
 
   test('tuning: no parse exception tolerated, 10 saved, one sub-task (sequential mode)', () => {
@@ -102,11 +110,13 @@ describe('ingestionSpec', () => {
     assert.deepEqual(t.partitionsSpec, { type: 'dynamic' });
   });
 
-  test('APPEND appends and names no interval', () => {
+  test('APPEND appends, and names its days so that its lock is taken (or waited for) before it starts', () => {
     const s = spec({ mode: 'APPEND' });
     assert.equal(s.spec.ioConfig.appendToExisting, true);
     assert.equal('dropExisting' in s.spec.ioConfig, false);
-    assert.equal('intervals' in s.spec.dataSchema.granularitySpec, false);
+    assert.deepEqual(s.spec.dataSchema.granularitySpec.intervals, [
+      '2025-03-01T00:00:00.000Z/2025-03-02T00:00:00.000Z',
+    ]);
   });
 
   test('REPLACE overwrites exactly the interval, dropping what was there', () => {
@@ -116,10 +126,6 @@ describe('ingestionSpec', () => {
     assert.deepEqual(s.spec.dataSchema.granularitySpec.intervals, [
       '2025-03-01T00:00:00.000Z/2025-03-03T00:00:00.000Z',
     ]);
-  });
-
-  test('REPLACE without an interval is refused', () => {
-    assert.throws(() => spec({ mode: 'REPLACE', interval: null }), RangeError);
   });
 
   test('column names the spec uses itself are refused as INVALID_HEADER', () => {

@@ -34,8 +34,13 @@ export interface IngestionSpecInput {
   /** s3://bucket/key of the validated JSON-lines file. */
   s3Uri: string;
   mode: IngestMode;
-  /** Whole UTC days covering the rows; required for REPLACE (the interval whose rows are replaced). */
-  interval: { start: Date; end: Date } | null;
+  /** Whole UTC days covering the rows: the interval the task locks, and for REPLACE the one whose rows it replaces. */
+  interval: { start: Date; end: Date };
+  /**
+   * An APPEND may take Druid's concurrent APPEND lock: every one of its days holds committed rows (see
+   * `daysHoldCommittedRows`). Otherwise it takes an exclusive lock. Ignored for REPLACE (always a REPLACE lock).
+   */
+  concurrentAppend: boolean;
 }
 
 /** s3://bucket/key, with the key as is (Druid's s3 input source takes the key unencoded). */
@@ -43,26 +48,36 @@ export function s3Uri(bucket: string, key: string): string {
   return `s3://${bucket}/${key.replace(/^\/+/, '')}`;
 }
 
-/** A native batch (`index_parallel`) task reading one JSON-lines file from S3. Pure: no I/O. */
+/**
+ * A native batch (`index_parallel`) task reading one JSON-lines file from S3. Pure: no I/O.
+ *
+ * Locks: the task names its interval, so Druid takes its lock before the task starts and a task whose lock conflicts
+ * WAITS instead of failing ("Failed to get locks for intervals", which a task that finds its intervals while it runs
+ * ends with). A REPLACE takes a REPLACE lock and an APPEND whose days all hold committed rows an APPEND lock
+ * (`useConcurrentLocks`), so any number of appends to the same days run side by side. An APPEND to a day without rows
+ * takes an exclusive lock instead (and waits for, or is waited for by, other loads of that day): Druid 33 gives an
+ * APPEND lock on an empty day the version 1970-01-01 and partition 0, without looking at unused segments, so after an
+ * undo or a drop it would reuse the id of a segment we marked unused — its publish is then silently lost, or a
+ * historical serves the old segment's cached files under that id. An exclusive lock gets a new version instead. A
+ * REPLACE and an APPEND of the same days are also ordered by us before either is submitted (see `awaitLoadTurn`).
+ */
 export function ingestionSpec(input: IngestionSpecInput): { id: string } & Record<string, unknown> {
   const { schema, mode, interval } = input;
-  if (mode === 'REPLACE' && !interval) throw new RangeError('REPLACE needs the interval whose rows it replaces');
   const reserved = [...schema.dimensions, ...schema.metrics.map((m) => m.name)].filter((n) => RESERVED.includes(n));
   if (reserved.length > 0) {
     throw new AppError('INVALID_HEADER', `${reserved.map((n) => `"${n}"`).join(', ')} is reserved by the Druid store`);
   }
-  const granularitySpec: Record<string, unknown> = {
+  const granularitySpec = {
     type: 'uniform',
     segmentGranularity: 'DAY',
     queryGranularity: 'NONE',
     rollup: false,
+    intervals: [`${interval.start.toISOString()}/${interval.end.toISOString()}`],
   };
-  if (mode === 'REPLACE' && interval) {
-    granularitySpec.intervals = [`${interval.start.toISOString()}/${interval.end.toISOString()}`];
-  }
   return {
     type: 'index_parallel',
     id: druidTaskId(input.taskId, input.attempt),
+    context: mode === 'REPLACE' || input.concurrentAppend ? { useConcurrentLocks: true } : {},
     spec: {
       dataSchema: {
         dataSource: input.storeName,

@@ -70,6 +70,7 @@ describe('druidFailureDetails', () => {
         errorMsg: null,
         rowStats: {},
         parseExceptionMessages: ['Unable to parse row [x]'],
+        segmentsPublished: null,
       },
       null,
     );
