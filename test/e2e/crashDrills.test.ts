@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,6 +8,9 @@ import { after, describe, test } from 'node:test';
 import { type ChildServer, startChildServer } from '../support/childServer.ts';
 import { type ApiTarget, call, getTask, graphql, uploadViaRest, waitForTerminal } from '../support/client.ts';
 import { multipartBody, slowRequest } from '../support/rawMultipart.ts';
+import { gate } from '../support/gate.ts';
+import { startTestApp } from '../support/testApp.ts';
+import { wrapLoad } from '../support/wrapLoad.ts';
 
 /**
  * Crash drills on the embedded default: the start command is killed with SIGKILL (no cleanup: a power cut, the OOM
@@ -237,5 +242,78 @@ describe('crash drills: kill -9 of the start command on the embedded default', (
 
   test('kill -9 between the store commit and SUCCEEDED: the next attempt finds the rows and finishes', async () => {
     await drill('after the store commit', { crashAt: 'after-commit', rows: 5_000, expect: 'SUCCEEDED' });
+  });
+});
+
+describe('crash drill: PostgreSQL restarted while a task runs', () => {
+  const cluster = (() => {
+    try {
+      return { version: readdirSync('/etc/postgresql')[0], root: process.getuid?.() === 0 };
+    } catch {
+      return { version: undefined, root: false };
+    }
+  })();
+  // Needs the machine's own PostgreSQL cluster and root to restart it (as on CI); elsewhere there is nothing to restart.
+  const skip = !cluster.version || !cluster.root ? 'no local PostgreSQL cluster this user may restart' : false;
+
+  test('the database goes away while a task loads and comes back: the task SUCCEEDS, rows exactly once', {
+    skip,
+  }, async () => {
+    // The load waits at a gate until PostgreSQL has been restarted under it (deterministic, whatever the speed of
+    // the machine): every pooled connection and the LISTEN connection die while the task is in flight.
+    const held = gate();
+    let first = true;
+    const app = await startTestApp({
+      backend: 'postgres',
+      env: { JOB_RETRY_DELAY_SECONDS: '1', JOB_RETRY_LIMIT: '4', SWEEP_INTERVAL_SECONDS: '1' },
+      wrapAnalytics: (store) =>
+        wrapLoad(store, async (request, inner) => {
+          if (first) {
+            first = false;
+            await held.pass();
+          }
+          await inner(request);
+        }),
+    });
+    try {
+      const rows = 50_000;
+      const upload = await uploadViaRest(app, {
+        dataSourceName: 'pg_restart',
+        filename: 'p.csv',
+        content: salesCsv(rows),
+      });
+      const taskId = String(upload.body.taskId);
+      await held.arrived;
+      const restarted = performance.now();
+      execFileSync('pg_ctlcluster', [
+        '--skip-systemctl-redirect',
+        cluster.version as string,
+        'main',
+        'restart',
+        '-m',
+        'fast',
+      ]);
+      held.open();
+      const task = await waitForTerminal(app, taskId, 120_000);
+      const recoveryMs = performance.now() - restarted;
+      assert.equal(task.status, 'SUCCEEDED', `${task.errorCode} ${task.errorMessage}`);
+      const inStore = await rowsInStore(app, 'pg_restart');
+      const left = await afterSweep(app.dataDir, 1);
+      table.push({
+        drill: 'PostgreSQL restarted mid-task (during the store load)',
+        recoveryMs,
+        outcome: `SUCCEEDED (attempt ${task.attempt})`,
+        rowsLost: Math.max(0, rows - inStore),
+        rowsDuplicated: Math.max(0, inStore - rows),
+        filesLeft: left.length,
+      });
+      assert.equal(inStore, rows);
+      assert.deepEqual(left, []);
+      console.log(
+        `| PostgreSQL restarted mid-task (during the store load) | 1 | ${(recoveryMs / 1000).toFixed(1)} s | SUCCEEDED (attempt ${task.attempt}) | 0 | 0 | ${left.length} |`,
+      );
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -34,7 +34,16 @@ export interface ChildServer {
  */
 export async function startChildServer(
   env: Record<string, string> = {},
-  options: { dataDir?: string; entry?: string; keepDataDir?: boolean } = {},
+  options: {
+    dataDir?: string;
+    entry?: string;
+    keepDataDir?: boolean;
+    /**
+     * A ROLE=worker process: it serves no HTTP and makes no key, so it is ready at its "tributary started" log line
+     * (give it LOG_LEVEL=info).
+     */
+    worker?: boolean;
+  } = {},
 ): Promise<ChildServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'tributary-child-')));
   const port = await freePort();
@@ -53,6 +62,7 @@ export async function startChildServer(
   const deadline = Date.now() + 60_000;
   let adminKey = '';
   for (;;) {
+    if (options.worker && output.includes('tributary started')) break;
     adminKey = (await readFile(keyFile, 'utf8').catch(() => '')).trim();
     const listening = await fetch(`http://127.0.0.1:${port}/healthz`).then(
       (r) => r.ok,
