@@ -26,16 +26,22 @@ import { WorkspaceStore } from '../workspaces/WorkspaceStore.ts';
 import type { Services } from './Services.ts';
 import { Shutdown } from './Shutdown.ts';
 
+/**
+ * Tests only: wrap a chosen store to hold an operation at a gate or to fail it, with the real store underneath. The
+ * analytics store keeps the unwrapped object store (Druid stages its files there).
+ */
+export interface StoreWrappers {
+  wrapAnalytics?: (store: AnalyticsStore) => AnalyticsStore;
+  wrapObjects?: (store: ObjectStore) => ObjectStore;
+}
+
 /** Opens every store the configuration names (embedded defaults otherwise) and wires the services. */
-export async function createServices(
-  config: Config,
-  log: Logger,
-  options: { wrapAnalytics?: (store: AnalyticsStore) => AnalyticsStore } = {},
-): Promise<Services> {
+export async function createServices(config: Config, log: Logger, options: StoreWrappers = {}): Promise<Services> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const objects = openObjectStore({ s3: config.s3, dataDir: config.dataDir });
+  const openedObjects = openObjectStore({ s3: config.s3, dataDir: config.dataDir });
+  const objects = options.wrapObjects ? options.wrapObjects(openedObjects) : openedObjects;
   await objects.check();
-  const chosenAnalytics = await openAnalyticsStore(config, { db, objects, log });
+  const chosenAnalytics = await openAnalyticsStore(config, { db, objects: openedObjects, log });
   const analytics = options.wrapAnalytics ? options.wrapAnalytics(chosenAnalytics) : chosenAnalytics;
   const tasks = new TaskStore(db);
   const rejections = new RejectionStore(db);

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type ChildServer, startChildServer } from '../support/childServer.ts';
 import { type ApiTarget, call, getTask, graphql, uploadViaRest, waitForTerminal } from '../support/client.ts';
-import { multipartBody, slowRequest } from '../support/rawMultipart.ts';
 import { gate } from '../support/gate.ts';
+import { multipartBody, slowRequest } from '../support/rawMultipart.ts';
 import { startTestApp } from '../support/testApp.ts';
 import { wrapLoad } from '../support/wrapLoad.ts';
 

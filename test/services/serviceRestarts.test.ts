@@ -7,6 +7,8 @@ import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/clie
 import { storeNameOf } from '../../src/datasources/DataSourceStore.ts';
 import { loadServicesEnv, type ServicesEnv } from '../druid/servicesEnv.ts';
 import { getTask, type Task, uploadViaRest, waitForTerminal } from '../support/client.ts';
+import { gate } from '../support/gate.ts';
+import { gateReads } from '../support/gatedReads.ts';
 import { readServicesEnv, s3Settings, servicesMissing } from '../support/servicesEnv.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 import { druidRowsByTask, salesCsv } from './druidTotals.ts';
@@ -58,6 +60,8 @@ describe('restart drills: the S3 API server and the Druid overlord killed mid-ta
   let app: TestApp;
   let services: ServicesEnv;
   const table: DrillRow[] = [];
+  /** While set, the worker's next read of a raw file is held after its first chunk (see gateReads). */
+  let rawRead: ReturnType<typeof gate> | null = null;
 
   before(async () => {
     services = loadServicesEnv();
@@ -70,6 +74,7 @@ describe('restart drills: the S3 API server and the Druid overlord killed mid-ta
         JOB_RETRY_DELAY_SECONDS: '2',
         SWEEP_INTERVAL_SECONDS: '1',
       },
+      wrapObjects: (store) => gateReads(store, (key) => (key.startsWith('raw/') ? (rawRead?.pass ?? null) : null)),
     });
   });
   after(async () => {
@@ -86,22 +91,32 @@ describe('restart drills: the S3 API server and the Druid overlord killed mid-ta
   });
 
   /**
-   * Uploads `rows` rows, kills `service` when `killWhen` holds of the task, waits `downMs`, starts it again, and checks
-   * the outcome: SUCCEEDED, the rows once in Druid, only the raw file left in the bucket after the sweep.
+   * Uploads `rows` rows, kills `service` when `killWhen` holds of the task (or, for 'mid-read', while the worker's read
+   * of the raw file is held after its first chunk, released right after the kill), waits `downMs`, starts it again,
+   * and checks the outcome: SUCCEEDED, the rows once in Druid, only the raw file left in the bucket after the sweep.
    */
   async function drill(
     name: string,
-    plan: { service: 's3proxy' | 'coordinator'; rows: number; downMs: number; killWhen: (task: Task) => boolean },
+    plan: {
+      service: 's3proxy' | 'coordinator';
+      rows: number;
+      downMs: number;
+      killWhen: ((task: Task) => boolean) | 'mid-read';
+    },
   ): Promise<void> {
+    const held = plan.killWhen === 'mid-read' ? gate() : null;
+    rawRead = held;
     const dataSourceName = `restart_${plan.service}_${randomBytes(3).toString('hex')}`;
     const storeName = storeNameOf('default', dataSourceName);
     const { csv } = salesCsv(plan.rows, ['2025-06-01', '2025-06-02', '2025-06-03'], 'r');
     const upload = await uploadViaRest(app, { dataSourceName, filename: 'restart.csv', content: csv });
     assert.equal(upload.status, 202, JSON.stringify(upload.body));
     const taskId = String(upload.body.taskId);
-    for (let i = 0; ; i++) {
+    const killWhen = plan.killWhen;
+    if (held) await held.arrived;
+    for (let i = 0; typeof killWhen === 'function'; i++) {
       const task = await getTask(app, taskId);
-      if (plan.killWhen(task)) break;
+      if (killWhen(task)) break;
       assert.ok(
         i < 6000 && !['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(task.status),
         `the task ended before the kill: ${task.status} ${task.errorCode}`,
@@ -109,6 +124,8 @@ describe('restart drills: the S3 API server and the Druid overlord killed mid-ta
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     await killService(plan.service);
+    rawRead = null; // the retry after the restart reads straight through
+    held?.open();
     await new Promise((resolve) => setTimeout(resolve, plan.downMs));
     await restartServices();
     const restarted = performance.now();
@@ -151,7 +168,7 @@ describe('restart drills: the S3 API server and the Druid overlord killed mid-ta
       service: 's3proxy',
       rows: 200_000,
       downMs: 3_000,
-      killWhen: (task) => task.status === 'VALIDATING' && task.bytesProcessed > 0,
+      killWhen: 'mid-read',
     });
   });
 

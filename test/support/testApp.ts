@@ -9,6 +9,7 @@ import { closeServices, createServices } from '../../src/app/createServices.ts';
 import type { Services } from '../../src/app/Services.ts';
 import { startWorker } from '../../src/app/startWorker.ts';
 import { readConfig } from '../../src/config/config.ts';
+import type { ObjectStore } from '../../src/storage/ObjectStore.ts';
 import { copyPgliteTemplate } from './pgliteTemplate.ts';
 import { createFreshDatabase } from './testDatabase.ts';
 
@@ -44,6 +45,7 @@ export async function startTestApp(
     env?: Record<string, string>;
     worker?: boolean;
     wrapAnalytics?: (store: AnalyticsStore) => AnalyticsStore;
+    wrapObjects?: (store: ObjectStore) => ObjectStore;
   } = {},
 ): Promise<TestApp> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'tributary-test-'));
@@ -60,7 +62,10 @@ export async function startTestApp(
     ...options.env,
   });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const services = await createServices(config, log, { wrapAnalytics: options.wrapAnalytics });
+  const services = await createServices(config, log, {
+    ...(options.wrapAnalytics ? { wrapAnalytics: options.wrapAnalytics } : {}),
+    ...(options.wrapObjects ? { wrapObjects: options.wrapObjects } : {}),
+  });
   let stopWorker: (() => Promise<void>) | undefined;
   if (options.worker !== false) stopWorker = await startWorker(services);
   const server = await buildServer(services);
