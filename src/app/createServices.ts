@@ -17,7 +17,7 @@ import { JobQueue, jobExpireSeconds } from '../jobs/JobQueue.ts';
 import type { ObjectStore } from '../storage/ObjectStore.ts';
 import { openObjectStore } from '../storage/openObjectStore.ts';
 import { RejectionStore } from '../tasks/RejectionStore.ts';
-import { TaskAttempts } from '../tasks/TaskAttempts.ts';
+import { StoreLoadJournal } from '../tasks/StoreLoadJournal.ts';
 import { TaskStore } from '../tasks/TaskStore.ts';
 import { TaskUpdates } from '../tasks/TaskUpdates.ts';
 import { IdempotencyKeys } from '../upload/IdempotencyKeys.ts';
@@ -135,7 +135,7 @@ async function openAnalyticsStore(
       druidUrl: config.druid.url,
       s3Bucket: config.s3.bucket,
       objects: deps.objects,
-      journal: new TaskAttempts(deps.db),
+      journal: new StoreLoadJournal(deps.db),
       log: deps.log,
       retryBudgetMs: config.druid.retrySeconds * 1000,
       taskTimeoutMs: config.druid.taskTimeoutSeconds * 1000,

@@ -39,6 +39,16 @@ export interface TaskRow {
   updated_at: Date;
 }
 
+/** A write of one attempt of one task ($1 the task id, $2 the attempt): refused once another attempt has started. */
+export const OURS = 'id = $1 AND attempt = $2';
+
+/**
+ * The advisory lock of the data source of task $1 (the same key DataSourceStore takes by name): commit points, load
+ * queue places and schema claims of one data source are taken one at a time.
+ */
+export const LOCK_DATA_SOURCE_OF_TASK = `SELECT pg_advisory_xact_lock(7270004, hashtext(workspace || '/' || lower(data_source_name)))
+  FROM tasks WHERE id = $1`;
+
 /** The statuses a task can still leave. */
 export const ACTIVE = `status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')`;
 

@@ -12,11 +12,11 @@ import { druidTaskId } from '../../src/analytics/druid/ingestionSpec.ts';
 import { parseUndoPlan } from '../../src/analytics/druid/PublishUndo.ts';
 import { AppError } from '../../src/errors/AppError.ts';
 import { LocalObjectStore } from '../../src/storage/LocalObjectStore.ts';
-import { MemoryJournal } from './memoryJournal.ts';
+import { TaskRows } from './taskRows.ts';
 
 /**
  * The store's decisions (queue, adopt or submit, reconcile, wait, give up, take a publish back) against a scripted
- * stand-in for the Druid router and an in-memory load journal: fast, and no Druid needed. The real cluster is
+ * stand-in for the Druid router, with the real load journal in task rows on PGlite: fast, and no Druid needed. The real cluster is
  * exercised in DruidAnalyticsStore.test.ts and test/services/.
  */
 interface FakeTask {
@@ -48,9 +48,13 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
   let markedUsed: string[];
   let refuseSubmit: string | null;
   let loadPercent: number;
-  let journal: MemoryJournal;
+  let rows: TaskRows;
+  const row = (taskId: string) => rows.row(taskId);
+  const ingesting = (taskId: string, options: { attempt?: number; mode?: 'APPEND' | 'REPLACE' } = {}) =>
+    rows.ingesting(taskId, 'ds', options);
 
   before(async () => {
+    rows = await TaskRows.create({ embedded: true });
     scratch = await mkdtemp(path.join(tmpdir(), 'druid-scripted-'));
     validatedFile = path.join(scratch, 'validated.jsonl');
     await writeFile(validatedFile, '{"__time":"2025-03-01T10:00:00Z"}\n');
@@ -149,8 +153,9 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
   after(async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await rm(scratch, { recursive: true, force: true });
+    await rows.close();
   });
-  beforeEach(() => {
+  beforeEach(async () => {
     tasks = new Map();
     segments = [];
     submitted = [];
@@ -159,8 +164,8 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
     markedUsed = [];
     refuseSubmit = null;
     loadPercent = 100;
-    journal = new MemoryJournal();
-    journal.task('task-1');
+    await rows.clear();
+    await ingesting('task-1');
   });
 
   const store = () =>
@@ -168,7 +173,7 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
       client: new DruidClient({ url, retryBudgetMs: 2_000, initialBackoffMs: 20 }),
       s3Bucket: 'bucket',
       objects: new LocalObjectStore(path.join(scratch, 'objects')),
-      journal,
+      journal: rows.journal,
       pollMinMs: 20,
       pollMaxMs: 50,
       waitPollMs: 20,
@@ -195,7 +200,7 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
   };
 
   test('a new attempt after a FAILED one submits its own Druid task', async () => {
-    journal.task('task-1', { attempt: 2 });
+    await rows.setAttempt('task-1', 2);
     tasks.set(druidTaskId('task-1', 1), { statusCode: 'FAILED', processed: 0 });
     const progress = states();
     await store().load({
@@ -207,7 +212,7 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
   });
 
   test('a new attempt adopts an earlier Druid task that is running or succeeded, even if unrecorded', async () => {
-    journal.task('task-1', { attempt: 3 });
+    await rows.setAttempt('task-1', 3);
     tasks.set(druidTaskId('task-1', 1), { statusCode: 'SUCCESS', processed: 3 });
     segments.push({ id: 'seg_a1', version: 'v1', taskId: 'task-1', rows: 3, used: true });
     const progress = states();
@@ -229,9 +234,9 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
         /unparseable = 1/.test(e.details ?? ''),
     );
     assert.deepEqual(markedUnused, ['seg_a1'], 'only the task’s own segment');
-    const row = journal.rows.get('task-1');
-    assert.equal(row?.undone, true);
-    assert.equal(parseUndoPlan(row?.undo).outcome?.code, 'LEDGER_MISMATCH');
+    const after = await row('task-1');
+    assert.notEqual(after?.store_undone_at, null);
+    assert.equal(parseUndoPlan(after?.store_undo).outcome?.code, 'LEDGER_MISMATCH');
   });
 
   test('totals that differ from the ledger after the publish are LEDGER_MISMATCH, taken back before the commit point', async () => {
@@ -257,8 +262,7 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
       .load(
         request({
           beginCommit: async () => {
-            const row = journal.rows.get('task-1');
-            if (row) row.status = 'CANCELLED';
+            await rows.setStatus('task-1', 'CANCELLED');
             return false;
           },
         }),
@@ -266,8 +270,8 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
       .catch((e: unknown) => e);
     assert.ok(error instanceof CommitRefused, String(error));
     assert.deepEqual(markedUnused, [`seg_${druidTaskId('task-1', 1)}`]);
-    assert.equal(parseUndoPlan(journal.rows.get('task-1')?.undo).outcome, null);
-    assert.equal(journal.rows.get('task-1')?.settled, true);
+    assert.equal(parseUndoPlan((await row('task-1'))?.store_undo).outcome, null);
+    assert.notEqual((await row('task-1'))?.store_settled_at, null);
   });
 
   test('a commit refused because a newer attempt took over leaves the publish to that attempt', async () => {
@@ -275,8 +279,7 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
       .load(
         request({
           beginCommit: async () => {
-            const row = journal.rows.get('task-1');
-            if (row) row.attempt = 2;
+            await rows.setAttempt('task-1', 2);
             return false;
           },
         }),
@@ -284,37 +287,35 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
       .catch((e: unknown) => e);
     assert.ok(error instanceof CommitRefused);
     assert.deepEqual(markedUnused, []);
-    assert.equal(journal.rows.get('task-1')?.undo, null);
+    assert.equal((await row('task-1'))?.store_undo, null);
   });
 
   test('an undo an earlier attempt recorded but did not finish is finished first, and the task fails as decided', async () => {
-    journal.task('task-1', { attempt: 2 });
+    await rows.setAttempt('task-1', 2);
     segments.push({ id: 'seg_a1', version: 'v1', taskId: 'task-1', rows: 3, used: true });
-    const row = journal.rows.get('task-1');
-    if (row)
-      row.undo = {
-        storeName: 'ds',
-        druidTaskId: druidTaskId('task-1', 1),
-        remove: ['seg_a1'],
-        restore: [],
-        replaced: null,
-        outcome: { code: 'LEDGER_MISMATCH', details: 'rows: validation accepted 3, the store holds 2' },
-      };
+    await rows.recordUndo('task-1', {
+      storeName: 'ds',
+      druidTaskId: druidTaskId('task-1', 1),
+      remove: ['seg_a1'],
+      restore: [],
+      replaced: null,
+      outcome: { code: 'LEDGER_MISMATCH', details: 'rows: validation accepted 3, the store holds 2' },
+    });
     await assert.rejects(
       store().load(request({ attempt: 2 })),
       (e: unknown) => e instanceof AppError && e.code === 'LEDGER_MISMATCH' && /holds 2/.test(e.details ?? ''),
     );
     assert.deepEqual(submitted, [], 'a task whose publish was taken back loads nothing again');
     assert.deepEqual(markedUnused, ['seg_a1']);
-    assert.equal(row?.undone, true);
+    assert.notEqual((await row('task-1'))?.store_undone_at, null);
   });
 
   test('a REPLACE waits for an earlier APPEND of the same days; APPENDs do not wait for each other', async () => {
-    journal.task('earlier-append');
-    journal.task('task-1', { mode: 'REPLACE' });
-    journal.task('other-append');
+    await ingesting('earlier-append');
+    await ingesting('task-1', { mode: 'REPLACE' });
+    await ingesting('other-append');
     const day = request().interval as { start: Date; end: Date };
-    await journal.queueStoreLoad({ taskId: 'earlier-append', attempt: 1 }, day);
+    await rows.journal.queueStoreLoad({ taskId: 'earlier-append', attempt: 1 }, day);
     const progress = states();
     const replace = store().load({ ...request({ mode: 'REPLACE' }), onProgress: progress.onProgress });
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -324,12 +325,10 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
     const later = store().load(request({ taskId: 'other-append' }));
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.deepEqual(submitted, []);
-    const row = journal.rows.get('earlier-append');
-    if (row) row.status = 'SUCCEEDED';
+    await rows.setStatus('earlier-append', 'SUCCEEDED');
     await replace;
     assert.deepEqual(submitted, [druidTaskId('task-1', 1)]);
-    const replaced = journal.rows.get('task-1');
-    if (replaced) replaced.status = 'SUCCEEDED';
+    await rows.setStatus('task-1', 'SUCCEEDED');
     await later;
     assert.deepEqual(submitted, [druidTaskId('task-1', 1), druidTaskId('other-append', 1)]);
   });
@@ -347,7 +346,7 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
         e.code === 'DRUID_TASK_FAILED' &&
         /failed: java\.lang\.RuntimeException: no\ntask log:\n.*ERROR \[main\] Foo - it broke$/.test(e.details ?? ''),
     );
-    assert.equal(journal.rows.get('task-1')?.settled, true, 'nothing was published: the load is settled');
+    assert.notEqual((await row('task-1'))?.store_settled_at, null, 'nothing was published: the load is settled');
   });
 
   test('a spec Druid refuses is DRUID_TASK_FAILED', async () => {
@@ -386,13 +385,11 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
     const reason = new Error('cancelled');
     const controller = new AbortController();
     setTimeout(() => {
-      const row = journal.rows.get('task-1');
-      if (row) row.status = 'CANCELLED';
-      controller.abort(reason);
+      void rows.setStatus('task-1', 'CANCELLED').then(() => controller.abort(reason));
     }, 100);
     await assert.rejects(store().load({ ...request(), signal: controller.signal }), (e: unknown) => e === reason);
     assert.deepEqual(shutdowns, [druidTaskId('task-1', 1)]);
-    assert.equal(journal.rows.get('task-1')?.settled, true);
+    assert.notEqual((await row('task-1'))?.store_settled_at, null);
   });
 
   test('a load aborted because its job stopped leaves the Druid task running, for the next attempt to adopt', async () => {
@@ -404,14 +401,13 @@ describe('DruidAnalyticsStore against a scripted Druid', () => {
   });
 
   test('the reconciler takes back what a cancelled task published, and settles one with nothing published', async () => {
-    journal.task('cancelled');
-    journal.task('failed');
-    journal.task('running');
+    await ingesting('cancelled');
+    await ingesting('failed');
+    await ingesting('running');
     const day = request().interval as { start: Date; end: Date };
     for (const id of ['cancelled', 'failed', 'running']) {
-      await journal.queueStoreLoad({ taskId: id, attempt: 1 }, day);
-      const row = journal.rows.get(id);
-      if (row) row.status = id === 'failed' ? 'FAILED' : 'CANCELLED';
+      await rows.journal.queueStoreLoad({ taskId: id, attempt: 1 }, day);
+      await rows.setStatus(id, id === 'failed' ? 'FAILED' : 'CANCELLED');
     }
     tasks.set(druidTaskId('cancelled', 1), { statusCode: 'SUCCESS', processed: 3 });
     segments.push({ id: 'seg_cancelled', version: 'v1', taskId: 'cancelled', rows: 3, used: true });

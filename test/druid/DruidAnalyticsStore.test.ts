@@ -153,7 +153,7 @@ describe('DruidAnalyticsStore against the local Druid cluster', () => {
         secretAccessKey: s3Settings(services).S3_SECRET_ACCESS_KEY,
         forcePathStyle: true,
       }),
-      journal: rows.attempts,
+      journal: rows.journal,
       reconcileIdleSeconds: 0,
     });
   });

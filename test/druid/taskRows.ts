@@ -1,33 +1,52 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { openDatabase } from '../../src/db/openDatabase.ts';
 import type { SqlDatabase } from '../../src/db/SqlDatabase.ts';
 import type { IngestionStatus, IngestMode } from '../../src/tasks/IngestionTask.ts';
+import { StoreLoadJournal } from '../../src/tasks/StoreLoadJournal.ts';
 import { TaskAttempts } from '../../src/tasks/TaskAttempts.ts';
 import { createFreshDatabase } from '../support/testDatabase.ts';
 
 /**
- * Task rows in a fresh PostgreSQL database, for store-level tests on the real cluster: the Druid store journals each
- * load in its task's row (TaskAttempts), so a test makes the row it loads for, and plays the worker and the user on it
- * (a cancel, a newer attempt, the end of the task).
+ * Task rows in a real database (a fresh PostgreSQL database, or PGlite in a scratch folder), for store-level tests:
+ * the Druid store journals each load in its task's row (StoreLoadJournal), so a test makes the row it loads for, and
+ * plays the worker and the user on it (a cancel, a newer attempt, the end of the task).
  */
 export class TaskRows {
   readonly db: SqlDatabase;
   readonly attempts: TaskAttempts;
+  readonly journal: StoreLoadJournal;
   readonly #drop: () => Promise<void>;
 
   private constructor(db: SqlDatabase, drop: () => Promise<void>) {
     this.db = db;
     this.attempts = new TaskAttempts(db);
+    this.journal = new StoreLoadJournal(db);
     this.#drop = drop;
   }
 
-  static async create(): Promise<TaskRows> {
+  /** On PostgreSQL (a fresh database) by default; `embedded`: on PGlite in a scratch folder, for the unit suite. */
+  static async create(options: { embedded?: boolean } = {}): Promise<TaskRows> {
+    if (options.embedded) {
+      const dataDir = await mkdtemp(path.join(tmpdir(), 'task-rows-'));
+      const db = await openDatabase({ databaseUrl: undefined, dataDir });
+      return new TaskRows(db, () => rm(dataDir, { recursive: true, force: true }));
+    }
     const database = await createFreshDatabase();
     const db = await openDatabase({ databaseUrl: database.url, dataDir: '/nonexistent' });
     return new TaskRows(db, database.drop);
   }
 
-  /** A task of data source `storeName` (its store name too), INGESTING in the given attempt. */
+  /** Forgets every task and data source (between tests sharing one database). */
+  async clear(): Promise<void> {
+    await this.db.query('DELETE FROM tasks');
+    await this.db.query('DELETE FROM data_sources');
+  }
+
+  /** A task of data source `storeName` (its store name too), INGESTING in the given attempt; made anew if it exists. */
   async ingesting(taskId: string, storeName: string, options: { mode?: IngestMode; attempt?: number } = {}) {
+    await this.db.query('DELETE FROM tasks WHERE id = $1', [taskId]);
     await this.db.query(
       `INSERT INTO data_sources (workspace, name, name_key, store_name) VALUES ('default', $1, lower($1), $1)
        ON CONFLICT DO NOTHING`,
@@ -46,6 +65,14 @@ export class TaskRows {
 
   async setAttempt(taskId: string, attempt: number): Promise<void> {
     await this.db.query('UPDATE tasks SET attempt = $2 WHERE id = $1', [taskId, attempt]);
+  }
+
+  /** An undo plan as an earlier attempt recorded it, not yet carried out. */
+  async recordUndo(taskId: string, plan: unknown): Promise<void> {
+    await this.db.query('UPDATE tasks SET store_undo = $2::jsonb, store_undone_at = NULL WHERE id = $1', [
+      taskId,
+      JSON.stringify(plan),
+    ]);
   }
 
   /** As the reconciler sees it: a row last touched long ago. */

@@ -5,6 +5,7 @@ import { AppError } from '../../errors/AppError.ts';
 import type { DataSourceSchema } from '../../ingest/types.ts';
 import type { ObjectStore } from '../../storage/ObjectStore.ts';
 import { validatedObjectKey } from '../../storage/objectKeys.ts';
+import type { StoreLoadJournal } from '../../tasks/StoreLoadJournal.ts';
 import type { AttemptRef } from '../../tasks/TaskAttempts.ts';
 import {
   type AnalyticsStore,
@@ -20,7 +21,6 @@ import { DruidClient, DruidHttpError, type DruidTaskStatus, druidErrorMessage } 
 import { dateOrNull, intervalRows, numberOrZero, quote, sqlOrNullWhenMissing } from './druidSql.ts';
 import { druidFailureDetails } from './failureDetails.ts';
 import { druidTaskId, ingestionSpec, ROW_COUNT_METRIC, s3Uri } from './ingestionSpec.ts';
-import type { LoadJournal } from './LoadJournal.ts';
 import { mayAppendConcurrently } from './mayAppendConcurrently.ts';
 import { PublishReconciler, type ReconcileResult } from './PublishReconciler.ts';
 import { outcomeError, PublishUndo, parseUndoPlan, type ReplaceBefore, type UndoPlan } from './PublishUndo.ts';
@@ -36,8 +36,8 @@ export interface DruidAnalyticsStoreOptions {
   s3Bucket: string;
   /** The object store of that bucket: `load` stages each validated file there for Druid to read. */
   objects: ObjectStore;
-  /** Where each load's queue place, REPLACE snapshot and undo are recorded: the task's row (TaskAttempts). */
-  journal: LoadJournal;
+  /** Where each load's queue place, REPLACE snapshot and undo are recorded: the task's row (StoreLoadJournal). */
+  journal: StoreLoadJournal;
   log?: Logger;
   /** Retry budget of each Druid call (DruidClient). Default 120 s. */
   retryBudgetMs?: number;
@@ -104,7 +104,7 @@ export class DruidAnalyticsStore implements AnalyticsStore {
   readonly client: DruidClient;
   readonly #s3Bucket: string;
   readonly #objects: ObjectStore;
-  readonly #journal: LoadJournal;
+  readonly #journal: StoreLoadJournal;
   readonly #log: Logger;
   readonly #undo: PublishUndo;
   readonly #reconciler: PublishReconciler;

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
-import type { UnsettledStoreLoad } from '../../tasks/TaskAttempts.ts';
+import type { StoreLoadJournal, UnsettledStoreLoad } from '../../tasks/StoreLoadJournal.ts';
 import type { DruidClient } from './DruidClient.ts';
 import { druidTaskId } from './ingestionSpec.ts';
-import type { LoadJournal } from './LoadJournal.ts';
 import { type PublishUndo, parseUndoPlan } from './PublishUndo.ts';
 
 export interface ReconcileResult {
@@ -22,7 +21,7 @@ export interface ReconcileResult {
  */
 export class PublishReconciler {
   readonly #client: DruidClient;
-  readonly #journal: LoadJournal;
+  readonly #journal: StoreLoadJournal;
   readonly #undo: PublishUndo;
   readonly #log: Logger;
   /** A task touched within this many seconds is left to the attempt that may still be finishing it. */
@@ -30,7 +29,7 @@ export class PublishReconciler {
 
   constructor(options: {
     client: DruidClient;
-    journal: LoadJournal;
+    journal: StoreLoadJournal;
     undo: PublishUndo;
     log: Logger;
     idleSeconds: number;

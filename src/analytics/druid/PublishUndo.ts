@@ -3,10 +3,10 @@ import type { Logger } from 'pino';
 import { AppError } from '../../errors/AppError.ts';
 import { type ErrorCode, isErrorCode } from '../../errors/catalogue.ts';
 import type { IngestMode } from '../../tasks/IngestionTask.ts';
+import type { StoreLoadJournal } from '../../tasks/StoreLoadJournal.ts';
 import type { AttemptRef } from '../../tasks/TaskAttempts.ts';
 import type { DruidClient } from './DruidClient.ts';
 import { intervalRows, lineageRows } from './druidSql.ts';
-import type { LoadJournal } from './LoadJournal.ts';
 import { segmentsOfTask } from './segmentsOfTask.ts';
 
 /** A REPLACE's days as the store showed them just before it was submitted: what its undo restores. */
@@ -42,7 +42,7 @@ export interface TakeBackTarget {
 
 export interface PublishUndoOptions {
   client: DruidClient;
-  journal: LoadJournal;
+  journal: StoreLoadJournal;
   /** How long finding the task's segments, and then seeing the earlier totals again, may each take. */
   timeoutMs: number;
   pollMs?: number;

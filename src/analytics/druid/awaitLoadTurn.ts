@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../errors/AppError.ts';
+import type { StoreLoadJournal } from '../../tasks/StoreLoadJournal.ts';
 import type { AttemptRef } from '../../tasks/TaskAttempts.ts';
 import { CommitRefused } from '../AnalyticsStore.ts';
-import type { LoadJournal } from './LoadJournal.ts';
 
 export interface LoadTurnInput {
-  journal: LoadJournal;
+  journal: StoreLoadJournal;
   ref: AttemptRef;
   /** The days the load writes. */
   interval: { start: Date; end: Date };

@@ -1,7 +1,7 @@
+import type { StoreLoadJournal } from '../../tasks/StoreLoadJournal.ts';
 import { LINEAGE_COLUMN } from '../AnalyticsStore.ts';
 import type { DruidClient } from './DruidClient.ts';
 import { dateOrNull, quote, sqlOrNullWhenMissing } from './druidSql.ts';
-import type { LoadJournal } from './LoadJournal.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -14,7 +14,7 @@ const DAY_MS = 86_400_000;
  */
 export async function mayAppendConcurrently(
   client: DruidClient,
-  journal: LoadJournal,
+  journal: StoreLoadJournal,
   storeName: string,
   interval: { start: Date; end: Date },
 ): Promise<boolean> {
