@@ -27,6 +27,9 @@ import { outcomeError, PublishUndo, parseUndoPlan, type ReplaceBefore, type Undo
 import { reconcileRowStats } from './reconcileRowStats.ts';
 import { finishedTaskReport, waitForDruidTask, waitQueryable } from './waitForDruid.ts';
 
+/** Above Druid's default for batch ingestion (50), so no load of ours revokes the lock of a data source's kill task. */
+const KILL_TASK_PRIORITY = 75;
+
 export interface DruidAnalyticsStoreOptions {
   /** The Druid router (DRUID_URL). Ignored when `client` is given. */
   druidUrl?: string;
@@ -264,7 +267,9 @@ export class DruidAnalyticsStore implements AnalyticsStore {
   /**
    * Marks every segment of the data source unused, so its rows leave every query, waits until Druid SQL sees none of
    * them, and submits a kill task that deletes the unused segments from deep storage. The kill task asks for
-   * concurrent locks: with the exclusive lock it takes otherwise, a load into the same name right after would revoke it.
+   * concurrent locks and a priority above every ingestion task's (batch ingestion runs at 50): otherwise a load into the
+   * same name right after (whose APPEND to an empty day takes an exclusive lock) revokes the kill's lock, and the
+   * segments stay in deep storage. With it, such a load waits the few seconds the kill takes.
    */
   async dropDataSource(storeName: string): Promise<void> {
     await this.client.markDataSourceUnused(storeName);
@@ -285,7 +290,7 @@ export class DruidAnalyticsStore implements AnalyticsStore {
       type: 'kill',
       dataSource: storeName,
       interval: '1000-01-01/3000-01-01',
-      context: { useConcurrentLocks: true },
+      context: { useConcurrentLocks: true, priority: KILL_TASK_PRIORITY },
     } as { id: string });
   }
 
