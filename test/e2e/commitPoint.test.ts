@@ -5,6 +5,7 @@ import { AppError } from '../../src/errors/AppError.ts';
 import { TaskAttempts } from '../../src/tasks/TaskAttempts.ts';
 import { call, getTask, graphql, uploadViaRest, waitForTerminal } from '../support/client.ts';
 import { gate } from '../support/gate.ts';
+import { gateReads } from '../support/gatedReads.ts';
 import { pendingTask } from '../support/pendingTask.ts';
 import { backends, startTestApp, type TestApp } from '../support/testApp.ts';
 import { wrapLoad } from '../support/wrapLoad.ts';
@@ -27,10 +28,13 @@ for (const backend of backends) {
     let app: TestApp;
     /** What the next load does (the default: the real load). */
     let next: (request: LoadRequest, inner: (request: LoadRequest) => Promise<void>) => Promise<void>;
+    /** While set, the worker's next read of a raw file is held after its first chunk (the task is VALIDATING). */
+    let rawRead: ReturnType<typeof gate> | null = null;
     before(async () => {
       app = await startTestApp({
         backend,
         wrapAnalytics: (store) => wrapLoad(store, (request, inner) => next(request, inner)),
+        wrapObjects: (store) => gateReads(store, (key) => (key.startsWith('raw/') ? (rawRead?.pass ?? null) : null)),
       });
     });
     after(async () => {
@@ -58,6 +62,41 @@ for (const backend of backends) {
       assert.equal(task.status, 'CANCELLED');
       assert.equal(await rowsOf(app, 'cancel_ingesting'), 0, 'the load was rolled back at the commit point');
     });
+
+    for (const mode of ['APPEND', 'REPLACE'] as const) {
+      test(`${mode}: a cancel while VALIDATING or INGESTING leaves the store exactly as it was`, async () => {
+        const name = `cancel_each_${mode.toLowerCase()}`;
+        next = (request, inner) => inner(request);
+        const first = await uploadViaRest(app, { dataSourceName: name, filename: 'a.csv', content: csv(30) });
+        assert.equal((await waitForTerminal(app, String(first.body.taskId))).status, 'SUCCEEDED');
+        // (A cancel at UPLOADED, before any worker runs: taskFailures.test.ts 'a cancelled task never runs'.)
+        const cancelAt = async (status: 'VALIDATING' | 'INGESTING') => {
+          const held = gate();
+          if (status === 'VALIDATING') rawRead = held;
+          next = async (request, inner) => {
+            if (status === 'INGESTING') await held.pass();
+            await inner(request);
+          };
+          // The same day as the first file: a REPLACE that went through would leave 12 rows instead of 30.
+          const upload = await uploadViaRest(app, { dataSourceName: name, filename: 'b.csv', content: csv(12), mode });
+          const taskId = String(upload.body.taskId);
+          await held.arrived;
+          assert.equal((await getTask(app, taskId)).status, status);
+          const cancelled = await call(app, 'POST', `/api/v1/tasks/${taskId}/cancel`);
+          assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+          rawRead = null;
+          held.open();
+          const task = await waitForTerminal(app, taskId);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          const after = await getTask(app, taskId);
+          assert.equal(after.status, 'CANCELLED', `${mode} at ${status}`);
+          assert.equal(task.rowsLoaded, null, `${mode} at ${status}: nothing loaded`);
+          assert.equal(await rowsOf(app, name), 30, `${mode} cancelled at ${status}: the 30 earlier rows, no other`);
+        };
+        await cancelAt('VALIDATING');
+        await cancelAt('INGESTING');
+      });
+    }
 
     test('past the commit point a cancel is TASK_NOT_CANCELLABLE in REST and GraphQL, and the task succeeds', async () => {
       const committing = gate();
