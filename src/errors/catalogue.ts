@@ -25,7 +25,7 @@ export const errorCatalogue = {
   NO_TIMESTAMP_COLUMN: {
     status: 422,
     message:
-      'No timestamp column was found. Name it timestamp, time, ts, date, datetime or *_date/*_time/*_ts/*_at, with ISO 8601 values.',
+      'No timestamp column was found: no column has a date or time word in its name ("Order Date", "created_at", "timestamp") and values in a supported date format. Name the column with timestampColumn, or see the supported formats in the API guide.',
   },
   NO_DATA_ROWS: { status: 422, message: 'The file has a header row but no data rows.' },
   SCHEMA_MISMATCH: {
@@ -139,6 +139,11 @@ export const errorCatalogue = {
   IDENTITY_PROVIDER_UNAVAILABLE: {
     status: 503,
     message: 'The identity provider could not be reached to check your token. Try again shortly.',
+  },
+  AMBIGUOUS_DATE_FORMAT: {
+    status: 422,
+    message:
+      'Every sampled date of the timestamp column reads both month-first and day-first (e.g. 3/4/2025). Upload again with dateOrder MDY (month first) or DMY (day first); the choice is remembered for the data source.',
   },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -1,7 +1,10 @@
 import { isBlankBytes, isLongValue, lastNumber, parseNumberBytes } from './number.ts';
+import type { NumberReader } from './numberFormats.ts';
 import type { OutputBuffer } from './OutputBuffer.ts';
+import type { ReadingPlan } from './readingPlan.ts';
 import { MAX_ROW_BYTES, type TokenizedRow } from './TokenizedRow.ts';
-import { parseTimestampBytes, writeIsoTimestamp } from './timestamp.ts';
+import { writeIsoTimestamp } from './timestamp.ts';
+import { describeTimestampFormat, exampleOf, type TimestampReader } from './timestampFormats.ts';
 import type { DataSourceSchema, RowRejectionCode } from './types.ts';
 
 const encoder = new TextEncoder();
@@ -40,6 +43,12 @@ export class RowConverter {
   readonly #prefix = encoder.encode('{"__time":"');
   readonly #suffix: Uint8Array;
   readonly #fixedBytes: number;
+  readonly #timestamp: TimestampReader;
+  readonly #numbers: NumberReader;
+  /** Plain decimals take the byte fast path first (a file with a decimal point). */
+  readonly #pointDecimal: boolean;
+  readonly #invalidTimestamp: string;
+  readonly #invalidNumber: string;
 
   // ledger of valid rows
   minTime = Number.POSITIVE_INFINITY;
@@ -52,7 +61,7 @@ export class RowConverter {
   column: string | null = null;
   message = '';
 
-  constructor(schema: DataSourceSchema, header: readonly string[], taskId: string) {
+  constructor(schema: DataSourceSchema, header: readonly string[], taskId: string, plan: ReadingPlan) {
     const indexOf = (name: string): number => {
       const i = header.indexOf(name);
       if (i < 0) throw new Error(`column ${name} is not in the header`);
@@ -78,6 +87,17 @@ export class RowConverter {
     for (const key of this.#dimensionNull) fixed += key.length + 6;
     for (const key of this.#metricKey) fixed += key.length + 32;
     this.#fixedBytes = fixed;
+    this.#timestamp = plan.timestamp;
+    this.#numbers = plan.numbers;
+    this.#pointDecimal = plan.numbers.decimalSeparator === '.';
+    const format = plan.timestamp.format;
+    this.#invalidTimestamp =
+      format.kind === 'iso'
+        ? 'is not an ISO 8601 timestamp of a real date and time.'
+        : `is not a real date and time in the column's format ${describeTimestampFormat(format)} (e.g. ${exampleOf(format)}).`;
+    this.#invalidNumber = this.#pointDecimal
+      ? 'is not a number (expected e.g. 1234.56, 1,234.56, $1,234.56, (1,234.56) or 12.5%).'
+      : 'is not a number (expected e.g. 1234,56, 1.234,56, 1.234,56 €, (1.234,56) or 12,5%; this file uses a decimal comma).';
   }
 
   /** Writes the JSON line of a valid row and returns true, or returns false (see code/column/message). */
@@ -103,7 +123,7 @@ export class RowConverter {
     const ts = this.#timestampIndex;
     const tsStart = starts[ts] as number;
     const tsEnd = ends[ts] as number;
-    const time = parseTimestampBytes(bytes, tsStart, tsEnd);
+    const time = this.#timestamp.readBytes(bytes, tsStart, tsEnd);
     if (Number.isNaN(time)) {
       if (isBlankBytes(bytes, tsStart, tsEnd)) {
         return this.#reject('MISSING_TIMESTAMP', this.#timestampName, 'The timestamp is empty.');
@@ -111,7 +131,7 @@ export class RowConverter {
       return this.#reject(
         'INVALID_TIMESTAMP',
         this.#timestampName,
-        `${quote(bytes, tsStart, tsEnd)} is not an ISO 8601 timestamp of a real date and time.`,
+        `${quote(bytes, tsStart, tsEnd)} ${this.#invalidTimestamp}`,
       );
     }
     const metricIndex = this.#metricIndex;
@@ -126,9 +146,19 @@ export class RowConverter {
         values[k] = Number.NaN; // null
         continue;
       }
-      const value = parseNumberBytes(bytes, s, e);
+      let value = this.#pointDecimal ? parseNumberBytes(bytes, s, e) : Number.NaN;
+      let canonical = !Number.isNaN(value) && lastNumber.canonical;
       if (Number.isNaN(value)) {
-        return this.#reject('INVALID_NUMBER', this.#metricName[k] as string, `${quote(bytes, s, e)} is not a number.`);
+        // Not a plain decimal: thousands separators, a currency, a percent sign, a decimal comma.
+        value = this.#numbers.read(bytes.toString('utf8', s, e));
+        canonical = false;
+      }
+      if (Number.isNaN(value)) {
+        return this.#reject(
+          'INVALID_NUMBER',
+          this.#metricName[k] as string,
+          `${quote(bytes, s, e)} ${this.#invalidNumber}`,
+        );
       }
       if (this.#metricIsLong[k] && !isLongValue(value)) {
         return this.#reject(
@@ -138,7 +168,7 @@ export class RowConverter {
         );
       }
       values[k] = value;
-      if (lastNumber.canonical) {
+      if (canonical) {
         metricStart[k] = lastNumber.start;
         metricEnd[k] = lastNumber.end;
       } else metricStart[k] = -1;

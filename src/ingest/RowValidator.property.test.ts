@@ -58,7 +58,7 @@ function toCsv(rows: Row[], lineEnd: string): string {
     const price = r.price === null ? '' : String(r.price);
     if (r.kind === 'MISSING_TIMESTAMP') time = '';
     if (r.kind === 'INVALID_TIMESTAMP') time = '2025-02-29T10:00:00Z';
-    if (r.kind === 'INVALID_NUMBER') qty = '1,5';
+    if (r.kind === 'INVALID_NUMBER') qty = '1..5';
     if (r.kind === 'INVALID_INTEGER') qty = '2.5';
     const cells = [time, quoteCell(r.region), quoteCell(r.product), quoteCell(qty), price];
     if (r.kind === 'FIELD_COUNT_MISMATCH') cells.push('extra');

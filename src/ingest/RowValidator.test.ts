@@ -88,9 +88,19 @@ test('each rejection code, with line, column, message and raw', () => {
       [3, null, 'FIELD_COUNT_MISMATCH', 'expected 4 fields, found 3'],
       [4, 'date', 'MISSING_TIMESTAMP', 'The timestamp is empty.'],
       [5, 'date', 'INVALID_TIMESTAMP', '"2025-02-30" is not an ISO 8601 timestamp of a real date and time.'],
-      [6, 'qty', 'INVALID_NUMBER', '"abc" is not a number.'],
+      [
+        6,
+        'qty',
+        'INVALID_NUMBER',
+        '"abc" is not a number (expected e.g. 1234.56, 1,234.56, $1,234.56, (1,234.56) or 12.5%).',
+      ],
       [7, 'qty', 'INVALID_INTEGER', '"1.5" is not an integer (the column holds whole numbers).'],
-      [8, 'price', 'INVALID_NUMBER', '"1e309" is not a number.'],
+      [
+        8,
+        'price',
+        'INVALID_NUMBER',
+        '"1e309" is not a number (expected e.g. 1234.56, 1,234.56, $1,234.56, (1,234.56) or 12.5%).',
+      ],
       [12, null, 'UNCLOSED_QUOTE', 'A quoted field is not closed before the end of the file.'],
     ],
   );

@@ -6,6 +6,8 @@ import { jsonValueText, parseJsonObject } from './jsonLineValues.ts';
 import { LineSplitter } from './LineSplitter.ts';
 import { OutputBuffer } from './OutputBuffer.ts';
 import { RowConverter } from './RowConverter.ts';
+import type { ReadingOptions } from './readingOptions.ts';
+import { planReading } from './readingPlan.ts';
 import { MAX_ROW_BYTES, TokenizedRow } from './TokenizedRow.ts';
 import type {
   DataSourceSchema,
@@ -21,6 +23,8 @@ export interface RowValidatorOptions {
   format: FileFormat;
   /** The data source's stored schema, or null to infer it from the first sampleRows rows. */
   schema: DataSourceSchema | null;
+  /** What the upload says about reading the file (timestamp column, date order, time zone, decimal separator). */
+  reading?: ReadingOptions;
   taskId: string;
   /** Rows sampled to infer the schema (and, for JSON lines, the columns). Default 1000. */
   sampleRows?: number;
@@ -61,9 +65,9 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf];
  * JSON lines of the valid rows and the rejections it found; task-level failures are thrown as AppError
  * (EMPTY_FILE, INVALID_HEADER, SCHEMA_MISMATCH, NO_TIMESTAMP_COLUMN, NO_DATA_ROWS). Pure: no I/O.
  *
- * With schema null, the first sampleRows rows are held back, the schema is inferred from them, then
- * they are validated and streaming goes on. JSON lines always sample: their columns are the union of
- * the sampled objects' keys.
+ * The first sampleRows rows are held back: with schema null the schema is inferred from them; in every case the
+ * file's formats (timestamp format, decimal separator: readingPlan) are detected from them; then they are validated
+ * and streaming goes on. For JSON lines the columns are the union of the sampled objects' keys.
  */
 export class RowValidator {
   readonly #format: FileFormat;
@@ -75,6 +79,7 @@ export class RowValidator {
   readonly #rejectionCounts: RejectionCounts = {};
   #rejectionDetails = 0;
   readonly #givenSchema: DataSourceSchema | null;
+  readonly #reading: ReadingOptions;
   readonly #tokenizer: DelimitedTokenizer | null;
   readonly #lines: LineSplitter | null;
   readonly #onRow = (row: TokenizedRow): void => this.#handleRow(row);
@@ -105,6 +110,7 @@ export class RowValidator {
     this.#maxColumns = options.maxColumns ?? DEFAULT_MAX_COLUMNS;
     this.#maxRejectionDetails = options.maxRejectionDetails ?? Number.POSITIVE_INFINITY;
     this.#givenSchema = options.schema;
+    this.#reading = options.reading ?? {};
     this.#schema = options.schema;
     this.#tokenizer = options.format === 'jsonl' ? null : new DelimitedTokenizer(options.format === 'tsv' ? '\t' : ',');
     this.#lines = options.format === 'jsonl' ? new LineSplitter() : null;
@@ -255,8 +261,9 @@ export class RowValidator {
     this.#header = header;
     if (this.#givenSchema !== null) {
       checkSameColumns(this.#givenSchema, header, false);
-      this.#converter = new RowConverter(this.#givenSchema, header, this.#taskId);
-    } else this.#sample = [];
+      checkTimestampColumn(this.#givenSchema, this.#reading);
+    }
+    this.#sample = [];
   }
 
   #convert(converter: RowConverter, row: TokenizedRow): void {
@@ -391,9 +398,10 @@ export class RowValidator {
       for (let i = 0; i < header.length; i++) fields[i] = r.bytes.toString('utf8', r.starts[i], r.ends[i]);
       rows.push(fields);
     }
-    const schema = inferSchema(header, rows);
+    const schema = this.#givenSchema ?? inferSchema(header, rows, this.#reading);
     this.#schema = schema;
-    const converter = new RowConverter(schema, header, this.#taskId);
+    const plan = planReading(schema, header, rows, this.#reading, this.#format);
+    const converter = new RowConverter(schema, header, this.#taskId, plan);
     this.#converter = converter;
     for (const sampled of sample) this.#replay(converter, sampled);
   }
@@ -417,22 +425,40 @@ export class RowValidator {
     if (this.#givenSchema !== null) {
       schema = this.#givenSchema;
       checkSameColumns(schema, keys, true);
+      checkTimestampColumn(schema, this.#reading);
       this.#header = schemaColumns(schema);
     } else {
-      const rows: string[][] = [];
-      for (const sampled of sample) {
-        const object = sampled.object;
-        if (object !== null) rows.push(keys.map((k) => jsonValueText(object[k])));
-      }
-      schema = inferSchema(keys, rows);
+      schema = inferSchema(keys, sampledValues(sample, keys), this.#reading);
       this.#header = keys;
     }
     this.#schema = schema;
-    this.#headerIndex = new Map(this.#header.map((name, i) => [name, i]));
-    const converter = new RowConverter(schema, this.#header, this.#taskId);
+    const header = this.#header;
+    this.#headerIndex = new Map(header.map((name, i) => [name, i]));
+    const plan = planReading(schema, header, sampledValues(sample, header), this.#reading, 'jsonl');
+    const converter = new RowConverter(schema, header, this.#taskId, plan);
     this.#converter = converter;
     for (const sampled of sample) this.#convertJson(converter, sampled);
   }
+}
+
+/** SCHEMA_MISMATCH when the upload names another timestamp column than the one its data source has. */
+function checkTimestampColumn(schema: DataSourceSchema, reading: ReadingOptions): void {
+  const named = reading.timestampColumn;
+  if (named === undefined || named.toLowerCase() === schema.timestampColumn.toLowerCase()) return;
+  throw new AppError(
+    'SCHEMA_MISMATCH',
+    `The upload names ${JSON.stringify(named)} as its timestamp column, but the data source's timestamp column is ${JSON.stringify(schema.timestampColumn)}.`,
+  );
+}
+
+/** The sampled JSON objects as rows of strings, one per column. */
+function sampledValues(sample: readonly SampledRow[], columns: readonly string[]): string[][] {
+  const rows: string[][] = [];
+  for (const sampled of sample) {
+    const object = sampled.object;
+    if (object !== null) rows.push(columns.map((k) => jsonValueText(object[k])));
+  }
+  return rows;
 }
 
 function isJsonSpace(c: number): boolean {

@@ -6,17 +6,81 @@ export const MAX_COLUMN_NAME_LENGTH = 128;
 /** Names the loader adds to every row; a file may not use them. */
 export const RESERVED_COLUMNS = ['__time', '__task_id', '__row_count'] as const;
 
-const TIMESTAMP_NAME = /^(?:timestamp|time|ts|date|datetime)$|(?:_date|_time|_ts|_at)$/i;
-const IDENTIFIER_NAME = /^(?:id|sku|zip|postal_code)$|(?:_id|_code|_key)$/i;
-
-/** `timestamp`, `time`, `ts`, `date`, `datetime`, `*_date`, `*_time`, `*_ts`, `*_at` (case-insensitive). */
-export function isTimestampName(name: string): boolean {
-  return TIMESTAMP_NAME.test(name);
+/**
+ * The words of a column name as people write it: case-insensitive, with spaces, `-`, `.`, `_`, `/` and camelCase
+ * boundaries as word breaks. "Order Date", "OrderDate", "order-date" and "ORDER_DATE" are all `order date`.
+ */
+export function nameWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[\s\-._/]+/)
+    .filter((word) => word !== '');
 }
 
-/** Identifier-like names stay dimensions even when their values are numeric. */
+/** Words that make a column a timestamp candidate (English, and the German and Spanish words for date). */
+const TIMESTAMP_WORDS = new Set(['timestamp', 'time', 'ts', 'date', 'datetime', 'day', 'datum', 'fecha']);
+/** With one of these words, a timestamp candidate is preferred over the others (the moment of the sale). */
+const PREFERRED_TIMESTAMP_WORDS = new Set([
+  'order',
+  'ordered',
+  'sale',
+  'sales',
+  'sold',
+  'transaction',
+  'invoice',
+  'invoiced',
+  'created',
+  'purchase',
+  'purchased',
+]);
+/** Any of these words makes a column an identifier: it stays a dimension even when its values are numeric. */
+const IDENTIFIER_WORDS = new Set([
+  'id',
+  'sku',
+  'zip',
+  'zipcode',
+  'postcode',
+  'uuid',
+  'guid',
+  'ean',
+  'upc',
+  'gtin',
+  'isbn',
+  'phone',
+]);
+/** As the last word, these make a column an identifier ("Store Code", "api_key", "Order No", "Invoice Number"). */
+const IDENTIFIER_LAST_WORDS = new Set(['code', 'key', 'number', 'no', 'nr', 'ref']);
+/** A calendar period on its own ("Year", "Fiscal Quarter") is a category, not a quantity to sum. */
+const PERIOD_WORDS = new Set(['year', 'quarter', 'month', 'week']);
+
+/**
+ * A timestamp candidate's name: one of its words is timestamp, time, ts, date, datetime, day (or Datum, Fecha), or it
+ * ends in "at" after another word (`created_at`, `createdAt`). "Order Date", "Flight Date", "OrderDate" and
+ * "order-date" are candidates; "update", "dates" and "at" are not.
+ */
+export function isTimestampName(name: string): boolean {
+  const words = nameWords(name);
+  return words.some((word) => TIMESTAMP_WORDS.has(word)) || (words.length > 1 && words[words.length - 1] === 'at');
+}
+
+/** A candidate whose name also says order, sale, transaction, invoice, created or purchase is preferred. */
+export function isPreferredTimestampName(name: string): boolean {
+  return nameWords(name).some((word) => PREFERRED_TIMESTAMP_WORDS.has(word));
+}
+
+/**
+ * Identifier-like names stay dimensions even when their values are numeric: "Row ID", "CustomerId", "order_id",
+ * "Postal Code", "ZIP", "SKU", "Store Code", "Order Number", "Fiscal Year".
+ */
 export function isIdentifierName(name: string): boolean {
-  return IDENTIFIER_NAME.test(name);
+  const words = nameWords(name);
+  const last = words[words.length - 1] ?? '';
+  const period =
+    PERIOD_WORDS.has(last) &&
+    (words.length === 1 || (words.length === 2 && /^(fiscal|calendar)$/.test(words[0] ?? '')));
+  return words.some((word) => IDENTIFIER_WORDS.has(word)) || IDENTIFIER_LAST_WORDS.has(last) || period;
 }
 
 /**

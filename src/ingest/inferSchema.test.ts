@@ -43,11 +43,20 @@ test('infers timestamp, dimensions and metrics in header order', () => {
   });
 });
 
-test('the first timestamp-named column whose values parse wins', () => {
+test('among the timestamp candidates whose values parse, one that names the sale wins, else the first', () => {
   const header = ['updated_at', 'created_at', 'v'];
   // updated_at holds text, so created_at is the timestamp
   assert.equal(inferSchema(header, [['soon', '2025-01-01', '1']]).timestampColumn, 'created_at');
-  assert.equal(inferSchema(header, [['2025-01-02', '2025-01-01', '1']]).timestampColumn, 'updated_at');
+  // both parse: "created" names the moment of the sale
+  assert.equal(inferSchema(header, [['2025-01-02', '2025-01-01', '1']]).timestampColumn, 'created_at');
+  assert.equal(
+    inferSchema(['Ship Date', 'Order Date', 'Sales'], [['1/3/2025', '1/13/2025', '5']]).timestampColumn,
+    'Order Date',
+  );
+  assert.equal(
+    inferSchema(['Ship Date', 'Due Date', 'v'], [['1/13/2025', '1/14/2025', '5']]).timestampColumn,
+    'Ship Date',
+  );
 });
 
 test('timestamp threshold: at least half of the non-empty sampled values, and at least one', () => {
@@ -107,4 +116,102 @@ test('header names: non-empty, unique (case-insensitive), not reserved', () => {
   ]) {
     assert.throws(() => checkHeaderNames(names), { code: 'INVALID_HEADER' }, JSON.stringify(names));
   }
+});
+
+test('names as people write them: case, spaces, "-", ".", "_" and camelCase are one shape', () => {
+  for (const name of [
+    'Order Date',
+    'OrderDate',
+    'order-date',
+    'ORDER_DATE',
+    'order.date',
+    'Flight Date',
+    'createdAt',
+    'Datum',
+  ])
+    assert.ok(isTimestampName(name), name);
+  for (const name of ['Update', 'Dates', 'At', 'Sales', 'Customer Name']) assert.ok(!isTimestampName(name), name);
+  for (const name of [
+    'Row ID',
+    'CustomerId',
+    'Postal Code',
+    'ZIP',
+    'Order Number',
+    'Invoice No',
+    'Year',
+    'Fiscal Quarter',
+  ])
+    assert.ok(isIdentifierName(name), name);
+  for (const name of ['Sales', 'Quantity', 'Discount', 'Sales Last Year', 'Identity Score'])
+    assert.ok(!isIdentifierName(name), name);
+});
+
+test('a store-sales export: "Order Date" is the timestamp, "Row ID" and "Postal Code" stay dimensions', () => {
+  const header = [
+    'Row ID',
+    'Order ID',
+    'Order Date',
+    'Ship Date',
+    'Postal Code',
+    'Sales',
+    'Quantity',
+    'Discount',
+    'Profit',
+  ];
+  const rows = [
+    ['1', 'CA-2016-152156', '2016-11-08', '2016-11-11', '42420', '261.96', '2', '0', '41.9136'],
+    ['2', 'CA-2016-152156', '2016-11-08', '2016-11-11', '42420', '731.94', '3', '0', '219.582'],
+  ];
+  assert.deepEqual(inferSchema(header, rows), {
+    timestampColumn: 'Order Date',
+    dimensions: ['Row ID', 'Order ID', 'Ship Date', 'Postal Code'],
+    metrics: [
+      { name: 'Sales', type: 'double' },
+      { name: 'Quantity', type: 'long' },
+      { name: 'Discount', type: 'long' },
+      { name: 'Profit', type: 'double' },
+    ],
+  });
+});
+
+test('other date formats, ambiguity, and what the upload says', () => {
+  assert.equal(inferSchema(['date', 'price'], [['Jan 1 2000', '25.94']]).timestampColumn, 'date');
+  assert.throws(
+    () =>
+      inferSchema(
+        ['Order Date', 'Sales'],
+        [
+          ['3/4/2025', '1'],
+          ['5/6/2025', '2'],
+        ],
+      ),
+    (e: unknown) => e instanceof AppError && e.code === 'AMBIGUOUS_DATE_FORMAT' && /"Order Date"/.test(e.details ?? ''),
+  );
+  assert.deepEqual(inferSchema(['Order Date', 'Sales'], [['3/4/2025', '1']], { dateOrder: 'DMY' }), {
+    timestampColumn: 'Order Date',
+    dimensions: [],
+    metrics: [{ name: 'Sales', type: 'long' }],
+    dateOrder: 'DMY',
+  });
+  // A column without a date word in its name, named by the upload.
+  assert.equal(
+    inferSchema(['when', 'units'], [['2025-01-01', '1']], { timestampColumn: 'When' }).timestampColumn,
+    'when',
+  );
+  assert.throws(
+    () => inferSchema(['when', 'units'], [['2025-01-01', '1']], { timestampColumn: 'nope' }),
+    (e: unknown) => e instanceof AppError && e.code === 'NO_TIMESTAMP_COLUMN' && /"nope"/.test(e.details ?? ''),
+  );
+  // Money with a decimal comma and currency: a double metric.
+  const euro = inferSchema(
+    ['Datum', 'Umsatz', 'Menge'],
+    [
+      ['31.01.2025', '1.234,50 €', '3'],
+      ['1.2.2025', '12,00 €', '1'],
+    ],
+  );
+  assert.deepEqual(euro.metrics, [
+    { name: 'Umsatz', type: 'double' },
+    { name: 'Menge', type: 'long' },
+  ]);
 });

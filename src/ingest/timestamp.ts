@@ -29,8 +29,12 @@ function twoDigits(bytes: Uint8Array, i: number): number {
   return a * 10 + b;
 }
 
+/** Set by parseTimestampBytes: whether the value it read carried `Z` or an offset (else it is a wall-clock time). */
+export const lastTimestamp = { hadOffset: false };
+
 /** Epoch ms of the timestamp in bytes[start, end), or NaN when it is not an accepted timestamp. */
 export function parseTimestampBytes(bytes: Uint8Array, start: number, end: number): number {
+  lastTimestamp.hadOffset = false;
   let s = start;
   let e = end;
   while (s < e && isSpace(bytes[s] as number)) s++;
@@ -81,6 +85,7 @@ export function parseTimestampBytes(bytes: Uint8Array, start: number, end: numbe
   }
   if (i === e) return ms;
   const c = bytes[i];
+  lastTimestamp.hadOffset = true;
   if (c === 90 /* Z */) return i + 1 === e ? ms : Number.NaN;
   if (c !== 43 /* + */ && c !== 45 /* - */) return Number.NaN;
   const rest = e - i - 1;

@@ -9,6 +9,9 @@ export interface DataSourceSchema {
   timestampColumn: string;
   dimensions: string[];
   metrics: { name: string; type: MetricType }[];
+  /** The data source's settings, from the upload that fixed the schema: used when a later upload says nothing. */
+  dateOrder?: 'MDY' | 'DMY';
+  timeZone?: string;
 }
 
 /** Why a row was not loaded: the row-level codes (docs/API.md, "A row is rejected"). */

@@ -1,3 +1,4 @@
+import type { ReadingOptions } from '../ingest/readingOptions.ts';
 import type { RejectionCounts } from '../ingest/types.ts';
 
 export const ingestionStatuses = [
@@ -53,6 +54,8 @@ export interface IngestionTask {
   rejectionCounts: RejectionCounts;
   /** An APPEND of a file a SUCCEEDED task of the data source already loaded is allowed (else DUPLICATE_FILE). */
   allowDuplicate: boolean;
+  /** What the upload said about reading its file (timestamp column, date order, time zone, decimal separator). */
+  readingOptions: ReadingOptions;
   /** Set just before the analytics store commits the rows: from then on the task is not cancellable. */
   committingAt: Date | null;
   /** What validation accepted, which the store must hold after loading (set when INGESTING begins). */

@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '../db/SqlDatabase.ts';
 import { AppError } from '../errors/AppError.ts';
+import type { ReadingOptions } from '../ingest/readingOptions.ts';
 import type { IngestionStatus, IngestionTask, IngestMode } from './IngestionTask.ts';
 import { ACTIVE, RELEASE_SCHEMA_CLAIM, single, type TaskRow, toTask } from './taskRow.ts';
 
@@ -30,13 +31,14 @@ export class TaskStore {
       mode: IngestMode;
       createdBy: string;
       allowDuplicate?: boolean;
+      readingOptions?: ReadingOptions;
     },
     tx: SqlExecutor = this.#db,
   ): Promise<IngestionTask> {
     const rows = await tx.query<TaskRow>(
       `INSERT INTO tasks (id, workspace, data_source_name, filename, object_key, mode, created_by, allow_duplicate,
-         status, status_times)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'PENDING', jsonb_build_object('PENDING', now()))
+         reading_options, status, status_times)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, 'PENDING', jsonb_build_object('PENDING', now()))
        RETURNING *`,
       [
         input.taskId,
@@ -47,6 +49,7 @@ export class TaskStore {
         input.mode,
         input.createdBy,
         input.allowDuplicate ?? false,
+        JSON.stringify(input.readingOptions ?? {}),
       ],
     );
     return toTask(single(rows));

@@ -1,3 +1,4 @@
+import type { ReadingOptions } from '../ingest/readingOptions.ts';
 import type { RejectionCounts } from '../ingest/types.ts';
 import type { IngestionStatus, IngestionTask, IngestMode, TaskLedger } from './IngestionTask.ts';
 
@@ -34,6 +35,7 @@ export interface TaskRow {
   rejection_counts: RejectionCounts;
   committing_at: Date | null;
   allow_duplicate: boolean;
+  reading_options: ReadingOptions;
   ledger: TaskLedger | null;
   created_at: Date;
   updated_at: Date;
@@ -101,6 +103,7 @@ export function toTask(row: TaskRow): IngestionTask {
     rejectionCounts: row.rejection_counts,
     committingAt: row.committing_at,
     allowDuplicate: row.allow_duplicate,
+    readingOptions: row.reading_options ?? {},
     ledger: row.ledger,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

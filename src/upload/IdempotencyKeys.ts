@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SqlExecutor } from '../db/SqlDatabase.ts';
 import { AppError } from '../errors/AppError.ts';
+import type { ReadingOptions } from '../ingest/readingOptions.ts';
 
 /** How long a REST Idempotency-Key answers repeats with its first task. */
 export const IDEMPOTENCY_KEY_HOURS = 24;
@@ -18,11 +19,21 @@ export function uploadRequestHash(request: {
   dataSourceName: string;
   mode: string;
   allowDuplicate: boolean;
+  readingOptions: ReadingOptions;
   sha256: string;
 }): string {
+  const reading = request.readingOptions;
+  const readingKey = [reading.timestampColumn, reading.dateOrder, reading.timeZone, reading.decimalSeparator];
   return createHash('sha256')
     .update(
-      JSON.stringify([request.dataSourceName.toLowerCase(), request.mode, request.allowDuplicate, request.sha256]),
+      JSON.stringify([
+        request.dataSourceName.toLowerCase(),
+        request.mode,
+        request.allowDuplicate,
+        request.sha256,
+        // Older keys (no reading options) keep their hash.
+        ...(readingKey.some((x) => x !== undefined) ? [readingKey] : []),
+      ]),
     )
     .digest('hex');
 }

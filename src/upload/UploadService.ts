@@ -6,6 +6,7 @@ import { actorOf, type Principal, roleAtLeast } from '../auth/Principal.ts';
 import { type DataSourceStore, storeNameOf } from '../datasources/DataSourceStore.ts';
 import type { SqlDatabase } from '../db/SqlDatabase.ts';
 import { AppError } from '../errors/AppError.ts';
+import type { ReadingOptions } from '../ingest/readingOptions.ts';
 import type { JobQueue } from '../jobs/JobQueue.ts';
 import type { ObjectStore } from '../storage/ObjectStore.ts';
 import { rawObjectKey } from '../storage/objectKeys.ts';
@@ -23,6 +24,8 @@ export interface UploadInput {
   mode: IngestMode;
   /** Load the file even when a SUCCEEDED task of the data source loaded the same bytes (else DUPLICATE_FILE). */
   allowDuplicate?: boolean;
+  /** What the upload says about reading its file (checked: readingOptionsFrom). */
+  readingOptions?: ReadingOptions;
   /** REST Idempotency-Key: a repeat of the same request is answered with the first request's task. */
   idempotencyKey?: string;
   file: AsyncIterable<Buffer>;
@@ -125,6 +128,7 @@ export class UploadService {
           mode: input.mode,
           createdBy: actorOf(principal),
           allowDuplicate: input.allowDuplicate ?? false,
+          readingOptions: input.readingOptions ?? {},
         },
         tx,
       );
@@ -168,6 +172,7 @@ export class UploadService {
             dataSourceName: input.dataSourceName,
             mode: input.mode,
             allowDuplicate: input.allowDuplicate ?? false,
+            readingOptions: input.readingOptions ?? {},
             sha256: file.sha256,
           });
           const prior = await this.#deps.idempotencyKeys.record(tx, {
@@ -233,6 +238,7 @@ export class UploadService {
       dataSourceName: input.dataSourceName,
       mode: input.mode,
       allowDuplicate: input.allowDuplicate ?? false,
+      readingOptions: input.readingOptions ?? {},
       sha256: inspection.result().sha256,
     });
     if (requestHash !== earlier.requestHash) throw keyReused();

@@ -44,6 +44,7 @@ export async function validateStoredFile(
   const validator = new RowValidator({
     format: task.format as 'csv' | 'tsv' | 'jsonl',
     schema,
+    reading: task.readingOptions,
     taskId: task.taskId,
     maxColumns: limits.maxColumns,
     maxRejectionDetails: limits.maxStoredRejections,

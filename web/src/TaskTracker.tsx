@@ -23,7 +23,9 @@ const STEP_LABEL: Record<Status, string> = {
 export function nextStep(code: string | null): string {
   switch (code) {
     case 'NO_TIMESTAMP_COLUMN':
-      return 'Add a timestamp column (named e.g. timestamp, date, order_date, or ending in _at) holding ISO 8601 values, then upload the file again.';
+      return 'Name the column that holds each row\'s date (timestampColumn), or give it a name with a date or time word (e.g. "Order Date", created_at) and values in a supported format (ISO 8601, 3/31/2025, 31.03.2025, Mar 31 2025, Unix seconds), then upload the file again.';
+    case 'AMBIGUOUS_DATE_FORMAT':
+      return 'Every date in the file reads both month-first and day-first. Upload it again and choose the date order (MDY: 3/4/2025 is March 4; DMY: it is 3 April).';
     case 'NO_DATA_ROWS':
       return 'The file has a header but no rows: check the export, then upload it again.';
     case 'INVALID_HEADER':

@@ -3,6 +3,7 @@ import type { Services } from '../../app/Services.ts';
 import { actorOf, type Role } from '../../auth/Principal.ts';
 import { deleteDataSource } from '../../datasources/deleteDataSource.ts';
 import { AppError } from '../../errors/AppError.ts';
+import { type ReadingOptionsInput, readingOptionsFrom } from '../../ingest/readingOptions.ts';
 import { cancelTask } from '../../tasks/cancelTask.ts';
 import type { IngestionStatus, IngestionTask, IngestMode } from '../../tasks/IngestionTask.ts';
 import { assertTaskId, encodeTaskCursor } from '../../tasks/TaskStore.ts';
@@ -96,7 +97,12 @@ export function createResolvers(services: Services): IResolvers<unknown, Graphql
     Mutation: {
       uploadSalesData: async (
         _: unknown,
-        args: { file: UploadedFile; dataSourceName: string; mode: IngestMode; allowDuplicate: boolean },
+        args: {
+          file: UploadedFile;
+          dataSourceName: string;
+          mode: IngestMode;
+          allowDuplicate: boolean;
+        } & ReadingOptionsInput,
         { principal }: GraphqlContext,
       ): Promise<IngestionTask | UploadErrorValue> => {
         try {
@@ -106,6 +112,7 @@ export function createResolvers(services: Services): IResolvers<unknown, Graphql
             filename: args.file.filename,
             mode: args.mode,
             allowDuplicate: args.allowDuplicate,
+            readingOptions: readingOptionsFrom(args),
             file: args.file.stream,
             ...(args.file.beforeCommit ? { beforeCommit: args.file.beforeCommit } : {}),
           });

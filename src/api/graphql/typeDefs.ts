@@ -5,6 +5,8 @@ export const typeDefs = /* GraphQL */ `
 
   enum IngestionStatus { PENDING UPLOADED VALIDATING INGESTING SUCCEEDED FAILED CANCELLED }
   enum IngestMode { APPEND REPLACE }
+  "Numeric dates that read either way: month first (3/4/2025 is March 4) or day first (3 April)."
+  enum DateOrder { MDY DMY }
 
   type UploadError {
     code: String!
@@ -68,7 +70,14 @@ export const typeDefs = /* GraphQL */ `
   type DataSourceSummary { rowCount: Float! minTime: DateTime maxTime: DateTime metricTotals: [MetricTotal!]! }
 
   type MetricColumn { name: String! type: String! }
-  type DataSourceSchema { timestampColumn: String! dimensions: [String!]! metrics: [MetricColumn!]! }
+  "dateOrder and timeZone: the data source's settings, used when an upload does not say them."
+  type DataSourceSchema {
+    timestampColumn: String!
+    dimensions: [String!]!
+    metrics: [MetricColumn!]!
+    dateOrder: DateOrder
+    timeZone: String
+  }
 
   "The daily (UTC) sum of one metric."
   type TimeSeriesPoint { day: DateTime! value: Float! }
@@ -109,12 +118,22 @@ export const typeDefs = /* GraphQL */ `
   }
 
   type Mutation {
-    "allowDuplicate: load the file even if a SUCCEEDED task of the data source loaded the same bytes (else DUPLICATE_FILE)."
+    """
+    allowDuplicate: load the file even if a SUCCEEDED task of the data source loaded the same bytes (else DUPLICATE_FILE).
+    timestampColumn: the column holding each row's time (else chosen by name and values); dateOrder: for numeric dates
+    that read either way (else AMBIGUOUS_DATE_FORMAT); timeZone: IANA zone for times without an offset (default the
+    data source's, else UTC); decimalSeparator: "." or "," (else detected). The first SUCCEEDED upload stores the
+    timestamp column, dateOrder and timeZone with the data source.
+    """
     uploadSalesData(
       file: Upload!
       dataSourceName: String!
       mode: IngestMode = APPEND
       allowDuplicate: Boolean = false
+      timestampColumn: String
+      dateOrder: DateOrder
+      timeZone: String
+      decimalSeparator: String
     ): UploadSalesDataResult!
     cancelIngestionTask(taskId: ID!): IngestionTaskStatus
     "A new workspace and its first ADMIN key (server admins only)."

@@ -4,6 +4,7 @@ import type { Services } from '../../app/Services.ts';
 import type { Principal } from '../../auth/Principal.ts';
 import { deleteDataSource } from '../../datasources/deleteDataSource.ts';
 import { AppError } from '../../errors/AppError.ts';
+import { readingOptionsFrom } from '../../ingest/readingOptions.ts';
 import { cancelTask } from '../../tasks/cancelTask.ts';
 import { type IngestionStatus, type IngestMode, ingestionStatuses } from '../../tasks/IngestionTask.ts';
 import { assertIdempotencyKey } from '../../upload/IdempotencyKeys.ts';
@@ -13,7 +14,15 @@ import { taskView } from '../taskView.ts';
 import { REJECTIONS_CSV_HEADER, rejectionCsvRecord } from './rejectionsCsv.ts';
 
 const CSV_PAGE = 5000;
-const UPLOAD_FIELDS = new Set(['dataSourceName', 'mode', 'allowDuplicate']);
+const UPLOAD_FIELDS = new Set([
+  'dataSourceName',
+  'mode',
+  'allowDuplicate',
+  'timestampColumn',
+  'dateOrder',
+  'timeZone',
+  'decimalSeparator',
+]);
 const TASK_ID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 const taskParams = {
   type: 'object',
@@ -46,7 +55,7 @@ export async function restRoutes(app: FastifyInstance, options: { services: Serv
           if (!UPLOAD_FIELDS.has(part.fieldname) || fields.has(part.fieldname)) {
             throw new AppError(
               'INVALID_REQUEST',
-              `unexpected field "${part.fieldname.slice(0, 100)}"; send dataSourceName and optionally mode, once each, then file`,
+              `unexpected field "${part.fieldname.slice(0, 100)}"; send dataSourceName and optionally mode, allowDuplicate, timestampColumn, dateOrder, timeZone and decimalSeparator, once each, then file`,
             );
           }
           fields.set(part.fieldname, String(part.value));
@@ -67,12 +76,19 @@ export async function restRoutes(app: FastifyInstance, options: { services: Serv
         const mode = parseMode(fields.get('mode'));
         const allowDuplicate = parseFlag(fields.get('allowDuplicate'), 'allowDuplicate');
         try {
+          const readingOptions = readingOptionsFrom({
+            timestampColumn: fields.get('timestampColumn'),
+            dateOrder: fields.get('dateOrder'),
+            timeZone: fields.get('timeZone'),
+            decimalSeparator: fields.get('decimalSeparator'),
+          });
           const task = await uploads.receive({
             principal,
             dataSourceName,
             filename: part.filename,
             mode,
             allowDuplicate,
+            readingOptions,
             ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
             file: part.file,
             beforeCommit: () => refuseMoreParts(parts),

@@ -1,0 +1,135 @@
+import { parseNumberBytes } from './number.ts';
+
+/** The decimal separator of a file's numbers: `.` (1,234.56) or `,` (1.234,56). */
+export type DecimalSeparator = '.' | ',';
+
+/**
+ * Numbers as spreadsheets and exports write them (docs/API.md, "Numbers"), besides plain decimals (`-3.5`, `1e3`):
+ * - thousands separators in groups of three: `1,234,567.89`, `1.234.567,89`, `1 234 567,89`, `1'234'567.89`;
+ * - a currency symbol or an ISO 4217 code before or after the number, with or without a space: `$1,234.56`,
+ *   `1.234,56 €`, `EUR 12`, `12 USD`, `-$5`, `$-5`;
+ * - negatives as a leading or trailing minus, or in accounting parentheses: `(1,234.56)`, `1234-`;
+ * - a trailing `%`: the value divided by 100 (`12.5%` is 0.125).
+ * The decimal separator is one per file: `,` when the upload says so, when the file's delimiter is `;`, or when the
+ * sample shows it unambiguously; `.` otherwise.
+ */
+export class NumberReader {
+  readonly decimalSeparator: DecimalSeparator;
+  /** Set by `read`: the value had a currency or a percent sign (such a column is stored as double). */
+  decorated = false;
+
+  constructor(decimalSeparator: DecimalSeparator) {
+    this.decimalSeparator = decimalSeparator;
+  }
+
+  /** The number in bytes[start, end), or NaN. */
+  readBytes(bytes: Uint8Array, start: number, end: number): number {
+    this.decorated = false;
+    if (this.decimalSeparator === '.') {
+      const plain = parseNumberBytes(bytes, start, end);
+      if (!Number.isNaN(plain)) return plain;
+    }
+    return this.read(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8'));
+  }
+
+  /** The number in `text`, or NaN. */
+  read(text: string): number {
+    this.decorated = false;
+    let s = text.trim().replace(/\u2212/g, '-');
+    if (s === '') return Number.NaN;
+    let parenthesised = false;
+    if (s.startsWith('(') && s.endsWith(')')) {
+      parenthesised = true;
+      s = s.slice(1, -1).trim();
+    }
+    let percent = false;
+    if (s.endsWith('%')) {
+      percent = true;
+      s = s.slice(0, -1).trim();
+    }
+    let sign = 0;
+    if (s.endsWith('-')) {
+      sign = -1; // "12,50 €-" and "12,50- €" both
+      s = s.slice(0, -1).trim();
+    }
+    let currency = false;
+    const prefixed = CURRENCY_BEFORE.exec(s);
+    const suffixed = prefixed ? null : CURRENCY_AFTER.exec(s);
+    if (prefixed) {
+      currency = true;
+      s = `${prefixed[1]}${prefixed[2]}`;
+    } else if (suffixed) {
+      currency = true;
+      s = suffixed[1] as string;
+    }
+    if (s.startsWith('-') || s.startsWith('+')) {
+      if (sign !== 0) return Number.NaN;
+      sign = s.startsWith('-') ? -1 : 1;
+      s = s.slice(1).trim();
+    } else if (s.endsWith('-')) {
+      if (sign !== 0) return Number.NaN;
+      sign = -1;
+      s = s.slice(0, -1).trim();
+    }
+    // Two signs ("-$-5", "(-5)") are not a number.
+    if ((sign !== 0 && parenthesised) || /^[-+]|[-+]$/.test(s)) return Number.NaN;
+    const magnitude = this.#digits(s);
+    if (Number.isNaN(magnitude)) return Number.NaN;
+    this.decorated = percent || currency;
+    const value = percent ? magnitude / 100 : magnitude;
+    return parenthesised || sign < 0 ? -value : value;
+  }
+
+  /** An unsigned number with this file's separators: `1234.5`, `1,234.5`, `1.5e3` (decimal `.`); `1.234,5` (`,`). */
+  #digits(s: string): number {
+    const decimal = this.decimalSeparator;
+    const pattern = decimal === '.' ? DOT_DECIMAL : COMMA_DECIMAL;
+    const m = pattern.exec(s);
+    if (m === null) {
+      if (decimal === '.' && PLAIN.test(s)) return finite(Number(s));
+      return Number.NaN;
+    }
+    const integer = (m[1] as string).replace(/[^0-9]/g, '');
+    const fraction = m[3] ?? '';
+    return finite(Number(fraction === '' ? integer : `${integer}.${fraction}`));
+  }
+}
+
+/** A currency symbol or an ISO 4217 code (three capital letters) before or after the number. */
+const SYMBOLS = String.raw`(?:[$€£¥₹₩₽¢₺₪₫₴₦]|R\$|US\$|[A-Z]{3})`;
+const CURRENCY_BEFORE = new RegExp(String.raw`^(-?)\s*${SYMBOLS}\s*(.+)$`);
+const CURRENCY_AFTER = new RegExp(String.raw`^(.+?)\s*${SYMBOLS}$`);
+// `1,234,567.89` or `1234567.89` (thousands `,`, space, no-break space, narrow no-break space, or `'`).
+const DOT_DECIMAL = /^(\d{1,3}(?:([,\u00a0\u202f ']?)\d{3})?(?:\2\d{3})*|\d+)(?:\.(\d+))?$/;
+// `1.234.567,89` or `1234567,89` (thousands `.`, space, no-break space or narrow no-break space).
+const COMMA_DECIMAL = /^(\d{1,3}(?:([.\u00a0\u202f ]?)\d{3})?(?:\2\d{3})*|\d+)(?:,(\d+))?$/;
+const PLAIN = /^(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+function finite(value: number): number {
+  return Number.isFinite(value) ? value : Number.NaN;
+}
+
+/**
+ * The decimal separator the sampled values of the numeric-looking columns show: `,` when some value can only be
+ * read with a decimal comma (`12,5`, `1.234,56`) and none only with a decimal point (`12.5`, `1,234.56`); `.`
+ * otherwise (a value such as `1,234` reads either way and decides nothing).
+ */
+export function detectDecimalSeparator(values: Iterable<string>): DecimalSeparator {
+  let commaOnly = 0;
+  let dotOnly = 0;
+  const dot = new NumberReader('.');
+  const comma = new NumberReader(',');
+  for (const value of values) {
+    const byDot = dot.read(value);
+    const byComma = comma.read(value);
+    if (Number.isNaN(byDot) && !Number.isNaN(byComma)) commaOnly++;
+    else if (!Number.isNaN(byDot) && Number.isNaN(byComma)) dotOnly++;
+    else if (!Number.isNaN(byDot) && byDot !== byComma && /[.,]\d{1,2}$|[.,]\d{4,}$/.test(value.trim())) {
+      // Both read it, differently: `1,5` is 15 by one and 1.5 by the other; `12.5` is 12.5 or 125. A group of
+      // three digits after the separator (`1,234`) decides nothing; any other length decides.
+      if (/,\d{1,2}$|,\d{4,}$/.test(value.trim())) commaOnly++;
+      else dotOnly++;
+    }
+  }
+  return commaOnly > 0 && dotOnly === 0 ? ',' : '.';
+}
