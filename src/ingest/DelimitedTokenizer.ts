@@ -52,7 +52,7 @@ export class DelimitedTokenizer {
   #scratchLength = 0;
   #raw = Buffer.allocUnsafe(RAW_KEEP_BYTES);
 
-  constructor(delimiter: ',' | '\t') {
+  constructor(delimiter: ',' | ';' | '\t' | '|') {
     this.#delimiter = delimiter.charCodeAt(0);
   }
 

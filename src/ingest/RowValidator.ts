@@ -1,6 +1,7 @@
 import { AppError } from '../errors/AppError.ts';
 import { checkHeaderNames, describeColumns } from './columnNames.ts';
 import { DelimitedTokenizer } from './DelimitedTokenizer.ts';
+import type { Delimiter } from './detectFormat.ts';
 import { inferSchema } from './inferSchema.ts';
 import { jsonValueText, parseJsonObject } from './jsonLineValues.ts';
 import { LineSplitter } from './LineSplitter.ts';
@@ -25,6 +26,8 @@ export interface RowValidatorOptions {
   schema: DataSourceSchema | null;
   /** What the upload says about reading the file (timestamp column, date order, time zone, decimal separator). */
   reading?: ReadingOptions;
+  /** The field delimiter of a delimited file (detectFormat); default `,` for CSV and tab for TSV. */
+  delimiter?: Delimiter;
   taskId: string;
   /** Rows sampled to infer the schema (and, for JSON lines, the columns). Default 1000. */
   sampleRows?: number;
@@ -80,6 +83,7 @@ export class RowValidator {
   #rejectionDetails = 0;
   readonly #givenSchema: DataSourceSchema | null;
   readonly #reading: ReadingOptions;
+  readonly #delimiter: Delimiter;
   readonly #tokenizer: DelimitedTokenizer | null;
   readonly #lines: LineSplitter | null;
   readonly #onRow = (row: TokenizedRow): void => this.#handleRow(row);
@@ -112,7 +116,8 @@ export class RowValidator {
     this.#givenSchema = options.schema;
     this.#reading = options.reading ?? {};
     this.#schema = options.schema;
-    this.#tokenizer = options.format === 'jsonl' ? null : new DelimitedTokenizer(options.format === 'tsv' ? '\t' : ',');
+    this.#delimiter = options.delimiter ?? (options.format === 'tsv' ? '\t' : ',');
+    this.#tokenizer = options.format === 'jsonl' ? null : new DelimitedTokenizer(this.#delimiter);
     this.#lines = options.format === 'jsonl' ? new LineSplitter() : null;
     if (options.format === 'jsonl') this.#sample = [];
   }
@@ -398,9 +403,11 @@ export class RowValidator {
       for (let i = 0; i < header.length; i++) fields[i] = r.bytes.toString('utf8', r.starts[i], r.ends[i]);
       rows.push(fields);
     }
-    const schema = this.#givenSchema ?? inferSchema(header, rows, this.#reading);
+    // A `;`-delimited file is one whose decimal separator is most likely a comma (spreadsheets in most of Europe).
+    const decimalByDefault = this.#delimiter === ';' ? ',' : '.';
+    const schema = this.#givenSchema ?? inferSchema(header, rows, this.#reading, decimalByDefault);
     this.#schema = schema;
-    const plan = planReading(schema, header, rows, this.#reading, this.#format);
+    const plan = planReading(schema, header, rows, this.#reading, this.#format, decimalByDefault);
     const converter = new RowConverter(schema, header, this.#taskId, plan);
     this.#converter = converter;
     for (const sampled of sample) this.#replay(converter, sampled);

@@ -4,6 +4,10 @@ import zlib from 'node:zlib';
 import { detectFormat } from './detectFormat.ts';
 
 const csv = 'order_date,region,amount\n2025-03-01,EMEA,12.5\n';
+const utf8 = { encoding: 'utf-8' } as const;
+const comma = { ...utf8, delimiter: ',' } as const;
+const tab = { ...utf8, delimiter: '\t' } as const;
+const json = { ...utf8, delimiter: null } as const;
 
 function unsupported(head: Buffer, isWholeFile = true): string {
   const result = detectFormat(head, isWholeFile);
@@ -14,23 +18,44 @@ function unsupported(head: Buffer, isWholeFile = true): string {
 }
 
 test('recognises CSV, TSV and JSON lines from content', () => {
-  assert.deepEqual(detectFormat(Buffer.from(csv), true), { ok: true, format: 'csv', gzip: false });
-  assert.deepEqual(detectFormat(Buffer.from('a\tb\tc,d\n1\t2\t3\n'), true), { ok: true, format: 'tsv', gzip: false });
-  assert.deepEqual(detectFormat(Buffer.from('a,b,c\td\n'), true), { ok: true, format: 'csv', gzip: false });
-  assert.deepEqual(detectFormat(Buffer.from('  \n{"a":1}\n'), true), { ok: true, format: 'jsonl', gzip: false });
-  assert.deepEqual(detectFormat(Buffer.from('date;amount\n'), true), { ok: true, format: 'csv', gzip: false });
-  assert.deepEqual(detectFormat(Buffer.from(`\ufeff${csv}`), true), { ok: true, format: 'csv', gzip: false });
-  assert.deepEqual(detectFormat(Buffer.from('\ufeff{"a":1}\n'), true), { ok: true, format: 'jsonl', gzip: false });
+  assert.deepEqual(detectFormat(Buffer.from(csv), true), { ok: true, format: 'csv', gzip: false, ...comma });
+  assert.deepEqual(detectFormat(Buffer.from('a\tb\tc,d\n1\t2\t3\n'), true), {
+    ok: true,
+    format: 'tsv',
+    gzip: false,
+    ...tab,
+  });
+  assert.deepEqual(detectFormat(Buffer.from('a,b,c\td\n'), true), { ok: true, format: 'csv', gzip: false, ...comma });
+  assert.deepEqual(detectFormat(Buffer.from('  \n{"a":1}\n'), true), {
+    ok: true,
+    format: 'jsonl',
+    gzip: false,
+    ...json,
+  });
+  assert.deepEqual(detectFormat(Buffer.from('date;amount\n'), true), {
+    ok: true,
+    format: 'csv',
+    gzip: false,
+    ...utf8,
+    delimiter: ';',
+  });
+  assert.deepEqual(detectFormat(Buffer.from(`\ufeff${csv}`), true), { ok: true, format: 'csv', gzip: false, ...comma });
+  assert.deepEqual(detectFormat(Buffer.from('\ufeff{"a":1}\n'), true), {
+    ok: true,
+    format: 'jsonl',
+    gzip: false,
+    ...json,
+  });
 });
 
 test('looks inside gzip', () => {
-  assert.deepEqual(detectFormat(zlib.gzipSync(csv), true), { ok: true, format: 'csv', gzip: true });
-  assert.deepEqual(detectFormat(zlib.gzipSync('{"a":1}\n'), true), { ok: true, format: 'jsonl', gzip: true });
+  assert.deepEqual(detectFormat(zlib.gzipSync(csv), true), { ok: true, format: 'csv', gzip: true, ...comma });
+  assert.deepEqual(detectFormat(zlib.gzipSync('{"a":1}\n'), true), { ok: true, format: 'jsonl', gzip: true, ...json });
   // only the first bytes of a large gzip file
   const rows = Array.from({ length: 50_000 }, (_, i) => `${(i * 7919) % 100_003}\t${(i * 104_729) % 99_991}\n`);
   const big = zlib.gzipSync(`a\tb\n${rows.join('')}`);
   assert.ok(big.length > 1024);
-  assert.deepEqual(detectFormat(big.subarray(0, 1024), false), { ok: true, format: 'tsv', gzip: true });
+  assert.deepEqual(detectFormat(big.subarray(0, 1024), false), { ok: true, format: 'tsv', gzip: true, ...tab });
   const empty = detectFormat(zlib.gzipSync(Buffer.alloc(0)), true);
   assert.equal(empty.ok === false && empty.code, 'EMPTY_FILE');
   assert.match(unsupported(zlib.gzipSync(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]))), /PNG/);
@@ -73,16 +98,45 @@ test('names binary formats by their magic bytes', () => {
   assert.equal(detectFormat(Buffer.from('BZh,date\n1,2025-01-01\n'), true).ok, true);
 });
 
-test('UTF-16 and UTF-32 text must be saved as UTF-8', () => {
+test('UTF-16 with a byte order mark is read as the text it holds; UTF-32 must be saved as UTF-8', () => {
   const utf16le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(csv, 'utf16le')]);
   const utf16be = Buffer.from(utf16le);
   utf16be.swap16();
-  assert.match(unsupported(utf16le), /UTF-16.*UTF-8/);
-  assert.match(unsupported(utf16be), /UTF-16.*UTF-8/);
+  assert.deepEqual(detectFormat(utf16le, true), {
+    ok: true,
+    format: 'csv',
+    gzip: false,
+    encoding: 'utf-16le',
+    delimiter: ',',
+  });
+  assert.deepEqual(detectFormat(utf16be, true), {
+    ok: true,
+    format: 'csv',
+    gzip: false,
+    encoding: 'utf-16be',
+    delimiter: ',',
+  });
+  // a head cut in the middle of a character (odd length) is still recognised
+  assert.equal(detectFormat(utf16le.subarray(0, 15), false).ok, true);
   assert.match(unsupported(Buffer.from([0xff, 0xfe, 0, 0, 0x61, 0, 0, 0])), /UTF-32.*UTF-8/);
   assert.match(unsupported(Buffer.from([0, 0, 0xfe, 0xff, 0, 0, 0, 0x61])), /UTF-32.*UTF-8/);
   // UTF-16 without a BOM has NUL bytes
   assert.match(unsupported(Buffer.from(csv, 'utf16le')), /NUL/);
+});
+
+test('delimiters: , ; tab and | from the header and first records, quotes respected', () => {
+  const delimiter = (text: string) => {
+    const result = detectFormat(Buffer.from(text), true);
+    return result.ok ? result.delimiter : result.code;
+  };
+  assert.equal(delimiter('Datum;Umsatz;Menge\n31.01.2025;1.234,56;3\n'), ';');
+  assert.equal(delimiter('a|b|c\n1|2|3\n'), '|');
+  assert.equal(delimiter('a\tb\n1\t2\n'), '\t');
+  // The header has as many commas as semicolons; only ";" splits every record alike.
+  assert.equal(delimiter('a;b,c;d\n1;2;3\n4;5;6\n'), ';');
+  // A delimiter inside quotes does not count.
+  assert.equal(delimiter('"a;b";"c;d",e,f\n"1;2",3,4\n'), ',');
+  assert.equal(delimiter('single\n1\n'), ',');
 });
 
 test('NUL bytes and mostly non-text bytes are binary', () => {
@@ -93,15 +147,21 @@ test('NUL bytes and mostly non-text bytes are binary', () => {
     x = (x * 1103515245 + 12345) >>> 0;
     random[i] = 1 + ((x >>> 16) % 255); // no NUL
   }
-  assert.match(unsupported(random), /not UTF-8 text/);
-  // a Latin-1 file with a few accented letters is still text (its rows fail INVALID_ENCODING later)
-  const latin1 = Buffer.from('name,date\nCaf\xe9,2025-01-01\nJos\xe9,2025-01-02\n', 'latin1');
-  assert.equal(detectFormat(latin1, true).ok, true);
+  assert.match(unsupported(random), /not text in a supported encoding/);
+  // a Windows-1252 file with accented letters (not valid UTF-8) is text in that encoding
+  const latin1 = Buffer.from('name;date\nCaf\xe9;2025-01-01\nJos\xe9;2025-01-02\n', 'latin1');
+  assert.deepEqual(detectFormat(latin1, true), {
+    ok: true,
+    format: 'csv',
+    gzip: false,
+    encoding: 'windows-1252',
+    delimiter: ';',
+  });
 });
 
 test('a multi-byte character cut at the end of the head is fine', () => {
   const text = Buffer.from(`date,name\n${'2025-01-01,café\n'.repeat(100)}`);
   for (let cut = text.length - 40; cut < text.length; cut++) {
-    assert.deepEqual(detectFormat(text.subarray(0, cut), false), { ok: true, format: 'csv', gzip: false });
+    assert.deepEqual(detectFormat(text.subarray(0, cut), false), { ok: true, format: 'csv', gzip: false, ...comma });
   }
 });

@@ -2,15 +2,33 @@ import zlib from 'node:zlib';
 import type { FileFormat } from './types.ts';
 import { INCOMPLETE, utf8SequenceAt } from './utf8.ts';
 
+/** The text encodings an upload may have; the worker transcodes the others to UTF-8 as it reads. */
+export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
+
+/** The field delimiters of delimited files (TSV is the tab). */
+export type Delimiter = ',' | ';' | '\t' | '|';
+
 export type DetectFormatResult =
-  | { ok: true; format: FileFormat; gzip: boolean }
+  | {
+      ok: true;
+      format: FileFormat;
+      gzip: boolean;
+      encoding: TextEncoding;
+      /** null for JSON lines. */
+      delimiter: Delimiter | null;
+    }
   | { ok: false; code: 'EMPTY_FILE' | 'UNSUPPORTED_FORMAT'; details: string };
 
 /** Compressed bytes of a gzip upload's head that are decompressed to recognise its content. */
 export const GZIP_SNIFF_BYTES = 8 * 1024;
 
-/** Share of non-text bytes (control characters, invalid UTF-8) above which a head is binary. */
+/** Share of control characters (other than whitespace) above which a head is binary. */
 export const BINARY_BYTE_SHARE = 0.1;
+/**
+ * Share of bytes that are not valid UTF-8 above which a head is binary rather than Windows-1252 text (accented
+ * letters in Western European text are a few per cent of the bytes).
+ */
+export const NOT_TEXT_SHARE = 0.3;
 
 interface Magic {
   bytes: number[];
@@ -65,8 +83,6 @@ const MAGICS: Magic[] = [
   { bytes: [0x1f, 0x8b], details: 'looks like gzip-compressed data inside gzip' },
   { bytes: [0x00, 0x00, 0xfe, 0xff], details: 'looks like UTF-32 text; save the file as UTF-8' },
   { bytes: [0xff, 0xfe, 0x00, 0x00], details: 'looks like UTF-32 text; save the file as UTF-8' },
-  { bytes: [0xff, 0xfe], details: 'looks like UTF-16 text; save the file as UTF-8' },
-  { bytes: [0xfe, 0xff], details: 'looks like UTF-16 text; save the file as UTF-8' },
 ];
 
 /**
@@ -104,38 +120,125 @@ export function detectFormat(head: Buffer, headIsWholeFile: boolean): DetectForm
       return { ok: false, code: 'UNSUPPORTED_FORMAT', details: `${inside}${magic.details}.` };
     }
   }
-  let start = startsWith(content, [0xef, 0xbb, 0xbf]) ? 3 : 0;
+  // UTF-16 with a byte order mark: sniff the head as the UTF-8 the worker will read.
+  let encoding: TextEncoding = 'utf-8';
+  if (startsWith(content, [0xff, 0xfe]) || startsWith(content, [0xfe, 0xff])) {
+    encoding = content[0] === 0xff ? 'utf-16le' : 'utf-16be';
+    const even = content.length - (content.length % 2);
+    const text = new TextDecoder(encoding).decode(content.subarray(0, even));
+    // A head cut inside a surrogate pair ends in U+FFFD: drop it.
+    content = Buffer.from(isWholeFile ? text : text.replace(/\uFFFD$/, ''), 'utf8');
+    isWholeFile = isWholeFile && even === content.length;
+  }
+  const start = startsWith(content, [0xef, 0xbb, 0xbf]) ? 3 : 0;
   // a head that is not the whole file may end inside a UTF-8 character: ignore that tail
   const complete = isWholeFile || gzip ? content.length : completeEnd(content);
   if (content.indexOf(0, start) !== -1 && content.indexOf(0, start) < complete) {
     return {
       ok: false,
       code: 'UNSUPPORTED_FORMAT',
-      details: `${inside}contains NUL bytes, so it is binary, not text.`,
+      details: `${inside}contains NUL bytes, so it is binary, not text (UTF-16 needs its byte order mark).`,
     };
   }
-  const nonText = countNonTextBytes(content, start, complete);
-  if (nonText > (complete - start) * BINARY_BYTE_SHARE) {
-    return { ok: false, code: 'UNSUPPORTED_FORMAT', details: `${inside}is mostly not UTF-8 text (binary data).` };
+  const { control, invalidUtf8 } = countNonTextBytes(content, start, complete);
+  const length = complete - start;
+  if (control > length * BINARY_BYTE_SHARE || invalidUtf8 > length * NOT_TEXT_SHARE) {
+    return {
+      ok: false,
+      code: 'UNSUPPORTED_FORMAT',
+      details: `${inside}is not text in a supported encoding (binary data).`,
+    };
   }
+  if (invalidUtf8 > 0 && encoding === 'utf-8') {
+    // Not UTF-8, and mostly text: the ANSI code page of Western Windows (what Excel saves as "CSV" there).
+    encoding = 'windows-1252';
+    content = Buffer.from(new TextDecoder('windows-1252').decode(content.subarray(start, complete)), 'utf8');
+    return sniffText(content, 0, content.length, isWholeFile, gzip, encoding);
+  }
+  return sniffText(content, start, complete, isWholeFile, gzip, encoding);
+}
+
+/** JSON lines or a delimited file, from UTF-8 text in content[start, complete). */
+function sniffText(
+  content: Buffer,
+  from: number,
+  complete: number,
+  isWholeFile: boolean,
+  gzip: boolean,
+  encoding: TextEncoding,
+): DetectFormatResult {
+  let start = from;
   while (start < complete && isWhitespaceByte(content[start] as number)) start++;
   if (start >= complete) {
     return isWholeFile
       ? { ok: false, code: 'EMPTY_FILE', details: 'The file contains only whitespace.' }
       : { ok: false, code: 'UNSUPPORTED_FORMAT', details: 'The start of the file is only whitespace.' };
   }
-  if (content[start] === 0x7b /* { */) return { ok: true, format: 'jsonl', gzip };
-  let lineEnd = start;
-  let tabs = 0;
-  let commas = 0;
-  while (lineEnd < complete) {
-    const b = content[lineEnd] as number;
-    if (b === 0x0a || b === 0x0d) break;
-    if (b === 0x09) tabs++;
-    else if (b === 0x2c) commas++;
-    lineEnd++;
+  if (content[start] === 0x7b /* { */) return { ok: true, format: 'jsonl', gzip, encoding, delimiter: null };
+  const delimiter = detectDelimiter(content.toString('utf8', start, complete), isWholeFile);
+  return { ok: true, format: delimiter === '\t' ? 'tsv' : 'csv', gzip, encoding, delimiter };
+}
+
+const DELIMITERS: Delimiter[] = [',', ';', '\t', '|'];
+
+/**
+ * The delimiter of a delimited file, from its header and first records (quotes respected, so a `;` inside a quoted
+ * field does not count): the candidate that splits the header into the most fields and every sampled record into as
+ * many; failing that, the one most frequent in the header; `,` when none occurs.
+ */
+export function detectDelimiter(text: string, isWholeFile: boolean): Delimiter {
+  const records = splitRecords(text, 21, isWholeFile);
+  const header = records[0] ?? '';
+  let best: Delimiter = ',';
+  let bestCount = 0;
+  let consistent: Delimiter | null = null;
+  let consistentCount = 0;
+  for (const delimiter of DELIMITERS) {
+    const count = countOutsideQuotes(header, delimiter);
+    if (count > bestCount) {
+      best = delimiter;
+      bestCount = count;
+    }
+    if (
+      count > consistentCount &&
+      records.slice(1).every((r) => r === '' || countOutsideQuotes(r, delimiter) === count)
+    ) {
+      consistent = delimiter;
+      consistentCount = count;
+    }
   }
-  return { ok: true, format: tabs > 0 && tabs > commas ? 'tsv' : 'csv', gzip };
+  return consistent ?? best;
+}
+
+/** Up to `limit` records of the text (a newline inside quotes continues a record); an unfinished last one is dropped. */
+function splitRecords(text: string, limit: number, isWholeFile: boolean): string[] {
+  const records: string[] = [];
+  let quoted = false;
+  let begin = 0;
+  for (let i = 0; i < text.length && records.length < limit; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) quoted = !quoted;
+    else if (!quoted && (c === 10 || c === 13)) {
+      records.push(text.slice(begin, i));
+      if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
+      begin = i + 1;
+    }
+  }
+  if (records.length < limit && (isWholeFile || records.length === 0) && begin < text.length) {
+    records.push(text.slice(begin));
+  }
+  return records;
+}
+
+function countOutsideQuotes(record: string, delimiter: string): number {
+  let count = 0;
+  let quoted = false;
+  for (let i = 0; i < record.length; i++) {
+    const c = record[i];
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && c === delimiter) count++;
+  }
+  return count;
 }
 
 function startsWith(bytes: Buffer, magic: readonly number[]): boolean {
@@ -166,23 +269,24 @@ function completeEnd(bytes: Buffer): number {
   return bytes.length;
 }
 
-/** Control characters (other than whitespace) and bytes that are not part of valid UTF-8. */
-function countNonTextBytes(bytes: Buffer, start: number, end: number): number {
-  let count = 0;
+/** Control characters (other than whitespace), and bytes that are not part of valid UTF-8. */
+function countNonTextBytes(bytes: Buffer, start: number, end: number): { control: number; invalidUtf8: number } {
+  let control = 0;
+  let invalidUtf8 = 0;
   let i = start;
   while (i < end) {
     const b = bytes[i] as number;
     if (b < 0x80) {
-      if (isControlByte(b)) count++;
+      if (isControlByte(b)) control++;
       i++;
       continue;
     }
     const length = utf8SequenceAt(bytes, i, end);
     if (length > 0) i += length;
     else {
-      count++;
+      invalidUtf8++;
       i++;
     }
   }
-  return count;
+  return { control, invalidUtf8 };
 }

@@ -29,10 +29,12 @@ export function inferSchema(
   header: readonly string[],
   rows: readonly (readonly string[])[],
   options: ReadingOptions = {},
+  decimalByDefault: DecimalSeparator = '.',
 ): DataSourceSchema {
   const timestampIndex = chooseTimestampColumn(header, rows, options);
   const decimal =
-    options.decimalSeparator ?? detectDecimalSeparator(metricCandidateValues(header, rows, timestampIndex));
+    options.decimalSeparator ??
+    detectDecimalSeparator(metricCandidateValues(header, rows, timestampIndex), decimalByDefault);
   const dimensions: string[] = [];
   const metrics: { name: string; type: MetricType }[] = [];
   for (let c = 0; c < header.length; c++) {

@@ -111,10 +111,10 @@ function finite(value: number): number {
 
 /**
  * The decimal separator the sampled values of the numeric-looking columns show: `,` when some value can only be
- * read with a decimal comma (`12,5`, `1.234,56`) and none only with a decimal point (`12.5`, `1,234.56`); `.`
- * otherwise (a value such as `1,234` reads either way and decides nothing).
+ * read with a decimal comma (`12,5`, `1.234,56`) and none only with a decimal point (`12.5`, `1,234.56`), `.` in the
+ * opposite case, `byDefault` otherwise (a value such as `1,234` reads either way and decides nothing).
  */
-export function detectDecimalSeparator(values: Iterable<string>): DecimalSeparator {
+export function detectDecimalSeparator(values: Iterable<string>, byDefault: DecimalSeparator = '.'): DecimalSeparator {
   let commaOnly = 0;
   let dotOnly = 0;
   const dot = new NumberReader('.');
@@ -131,5 +131,7 @@ export function detectDecimalSeparator(values: Iterable<string>): DecimalSeparat
       else dotOnly++;
     }
   }
-  return commaOnly > 0 && dotOnly === 0 ? ',' : '.';
+  if (commaOnly > 0 && dotOnly === 0) return ',';
+  if (dotOnly > 0 && commaOnly === 0) return '.';
+  return byDefault;
 }

@@ -23,6 +23,7 @@ export function planReading(
   rows: readonly (readonly string[])[],
   options: ReadingOptions,
   format: FileFormat,
+  decimalByDefault: DecimalSeparator = '.',
 ): ReadingPlan {
   const dateOrder = options.dateOrder ?? schema.dateOrder;
   const timeZone = options.timeZone ?? schema.timeZone ?? 'UTC';
@@ -34,7 +35,10 @@ export function planReading(
   if (detection.kind === 'ambiguous') throw ambiguousDates(schema.timestampColumn, detection.examples);
   const clock = new ZonedClock(timeZone);
   const timestamp = new TimestampReader(detection.kind === 'detected' ? detection.format : { kind: 'iso' }, clock);
-  return { timestamp, numbers: new NumberReader(options.decimalSeparator ?? decimalOf(schema, header, rows, format)) };
+  return {
+    timestamp,
+    numbers: new NumberReader(options.decimalSeparator ?? decimalOf(schema, header, rows, format, decimalByDefault)),
+  };
 }
 
 /** JSON numbers always use a point; delimited files show theirs in the metric columns' values. */
@@ -43,6 +47,7 @@ function decimalOf(
   header: readonly string[],
   rows: readonly (readonly string[])[],
   format: FileFormat,
+  decimalByDefault: DecimalSeparator,
 ): DecimalSeparator {
   if (format === 'jsonl') return '.';
   const columns = schema.metrics.map((m) => header.indexOf(m.name)).filter((c) => c >= 0);
@@ -50,5 +55,6 @@ function decimalOf(
     (function* () {
       for (const row of rows) for (const c of columns) if ((row[c] ?? '').trim() !== '') yield row[c] as string;
     })(),
+    decimalByDefault,
   );
 }

@@ -1,3 +1,4 @@
+import type { Delimiter, TextEncoding } from '../ingest/detectFormat.ts';
 import type { ReadingOptions } from '../ingest/readingOptions.ts';
 import type { RejectionCounts } from '../ingest/types.ts';
 
@@ -56,6 +57,10 @@ export interface IngestionTask {
   allowDuplicate: boolean;
   /** What the upload said about reading its file (timestamp column, date order, time zone, decimal separator). */
   readingOptions: ReadingOptions;
+  /** The file's text encoding (transcoded to UTF-8 while it is read), once uploaded. */
+  encoding: TextEncoding | null;
+  /** The field delimiter of a delimited file, once uploaded; null for JSON lines. */
+  delimiter: Delimiter | null;
   /** Set just before the analytics store commits the rows: from then on the task is not cancellable. */
   committingAt: Date | null;
   /** What validation accepted, which the store must hold after loading (set when INGESTING begins). */

@@ -80,15 +80,23 @@ export class TaskStore {
    */
   async markUploaded(
     taskId: string,
-    file: { sizeBytes: number; sha256: string; format: string; gzip: boolean; dataSourceName: string },
+    file: {
+      sizeBytes: number;
+      sha256: string;
+      format: string;
+      gzip: boolean;
+      encoding: string;
+      delimiter: string | null;
+      dataSourceName: string;
+    },
     tx: SqlExecutor = this.#db,
   ): Promise<IngestionTask | null> {
     const rows = await tx.query<TaskRow>(
       `UPDATE tasks SET status = 'UPLOADED', file_size_bytes = $2, sha256 = $3, format = $4, gzip = $5,
-         data_source_name = $6,
+         data_source_name = $6, encoding = $7, delimiter = $8,
          status_times = status_times || jsonb_build_object('UPLOADED', now()), updated_at = now()
        WHERE id = $1 AND status = 'PENDING' RETURNING *`,
-      [taskId, file.sizeBytes, file.sha256, file.format, file.gzip, file.dataSourceName],
+      [taskId, file.sizeBytes, file.sha256, file.format, file.gzip, file.dataSourceName, file.encoding, file.delimiter],
     );
     return rows[0] ? toTask(rows[0]) : null;
   }

@@ -1,3 +1,4 @@
+import type { Delimiter, TextEncoding } from '../ingest/detectFormat.ts';
 import type { ReadingOptions } from '../ingest/readingOptions.ts';
 import type { RejectionCounts } from '../ingest/types.ts';
 import type { IngestionStatus, IngestionTask, IngestMode, TaskLedger } from './IngestionTask.ts';
@@ -36,6 +37,8 @@ export interface TaskRow {
   committing_at: Date | null;
   allow_duplicate: boolean;
   reading_options: ReadingOptions;
+  encoding: string | null;
+  delimiter: string | null;
   ledger: TaskLedger | null;
   created_at: Date;
   updated_at: Date;
@@ -104,6 +107,8 @@ export function toTask(row: TaskRow): IngestionTask {
     committingAt: row.committing_at,
     allowDuplicate: row.allow_duplicate,
     readingOptions: row.reading_options ?? {},
+    encoding: (row.encoding as TextEncoding | null) ?? (row.format ? 'utf-8' : null),
+    delimiter: (row.delimiter as Delimiter | null) ?? (row.format === 'tsv' ? '\t' : row.format === 'csv' ? ',' : null),
     ledger: row.ledger,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

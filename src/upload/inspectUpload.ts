@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors/AppError.ts';
-import { detectFormat } from '../ingest/detectFormat.ts';
+import { type Delimiter, detectFormat, type TextEncoding } from '../ingest/detectFormat.ts';
 import type { FileFormat } from '../ingest/types.ts';
 
 export const SNIFF_BYTES = 64 * 1024;
@@ -10,6 +10,8 @@ export interface InspectedUpload {
   sha256: string;
   format: FileFormat;
   gzip: boolean;
+  encoding: TextEncoding;
+  delimiter: Delimiter | null;
 }
 
 /**
@@ -27,11 +29,16 @@ export function inspectUpload(
     let size = 0;
     let head: Buffer[] = [];
     let headBytes = 0;
-    let format: { format: FileFormat; gzip: boolean } | undefined;
+    let format: Pick<InspectedUpload, 'format' | 'gzip' | 'encoding' | 'delimiter'> | undefined;
     const decide = (isWholeFile: boolean) => {
       const detected = detectFormat(Buffer.concat(head, headBytes).subarray(0, SNIFF_BYTES), isWholeFile);
       if (!detected.ok) throw new AppError(detected.code, detected.details);
-      format = { format: detected.format, gzip: detected.gzip };
+      format = {
+        format: detected.format,
+        gzip: detected.gzip,
+        encoding: detected.encoding,
+        delimiter: detected.delimiter,
+      };
     };
     try {
       for await (const chunk of source) {

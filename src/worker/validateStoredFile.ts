@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { AppError } from '../errors/AppError.ts';
 import { RowValidator } from '../ingest/RowValidator.ts';
+import { transcodeToUtf8 } from '../ingest/transcodeToUtf8.ts';
 import type { DataSourceSchema, RowRejection, ValidationBatch, ValidationSummary } from '../ingest/types.ts';
 import type { ObjectStore } from '../storage/ObjectStore.ts';
 import type { IngestionTask } from '../tasks/IngestionTask.ts';
@@ -45,6 +46,7 @@ export async function validateStoredFile(
     format: task.format as 'csv' | 'tsv' | 'jsonl',
     schema,
     reading: task.readingOptions,
+    ...(task.delimiter ? { delimiter: task.delimiter } : {}),
     taskId: task.taskId,
     maxColumns: limits.maxColumns,
     maxRejectionDetails: limits.maxStoredRejections,
@@ -60,9 +62,11 @@ export async function validateStoredFile(
     }
   }
   // Pulled, never pushed: the file is read only as fast as validation consumes it.
-  const decoded: AsyncIterable<Buffer> = task.gzip
+  const decompressed: AsyncIterable<Buffer> = task.gzip
     ? pipeline(metered(raw), createGunzip({ chunkSize: 256 * 1024 }), () => {})
     : metered(raw);
+  // UTF-16 and Windows-1252 files are read as the UTF-8 they hold.
+  const decoded = transcodeToUtf8(decompressed, task.encoding ?? 'utf-8');
   const output = createWriteStream(validatedFile, { highWaterMark: 16 * 1024 * 1024 });
   // A write still queued when the attempt is abandoned (output.destroy() below) fails with ERR_STREAM_DESTROYED:
   // keep it, so it cannot become an unhandled 'error' that ends the process; a real write error is thrown below.

@@ -4,7 +4,15 @@ import { after, before, describe, test } from 'node:test';
 import { TaskAttempts } from '../../src/tasks/TaskAttempts.ts';
 import { backends, startTestApp, type TestApp } from '../support/testApp.ts';
 
-const file = { sizeBytes: 10, sha256: 'a'.repeat(64), format: 'csv', gzip: false, dataSourceName: 'store_test' };
+const file = {
+  sizeBytes: 10,
+  sha256: 'a'.repeat(64),
+  format: 'csv',
+  gzip: false,
+  encoding: 'utf-8',
+  delimiter: ',',
+  dataSourceName: 'store_test',
+};
 
 for (const backend of backends) {
   describe(`TaskStore and JobQueue on ${backend}`, () => {

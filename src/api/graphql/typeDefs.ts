@@ -7,6 +7,7 @@ export const typeDefs = /* GraphQL */ `
   enum IngestMode { APPEND REPLACE }
   "Numeric dates that read either way: month first (3/4/2025 is March 4) or day first (3 April)."
   enum DateOrder { MDY DMY }
+  type ReadingOptions { timestampColumn: String dateOrder: DateOrder timeZone: String decimalSeparator: String }
 
   type UploadError {
     code: String!
@@ -44,6 +45,12 @@ export const typeDefs = /* GraphQL */ `
     "Bytes of the stored file read so far while validating."
     bytesProcessed: Float!
     format: String
+    "The file's text encoding as detected at upload (utf-8, utf-16le, utf-16be, windows-1252); read as UTF-8."
+    encoding: String
+    "The field delimiter detected at upload (, ; | or a tab); null for JSON lines."
+    delimiter: String
+    "What the upload said about reading its file."
+    readingOptions: ReadingOptions!
     mode: IngestMode!
     attempt: Int!
     "When the task entered each status it has been in, oldest first."

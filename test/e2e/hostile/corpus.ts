@@ -816,9 +816,9 @@ export const hostileCorpus: HostileCase[] = [
         '415 UNSUPPORTED_FORMAT',
       ],
       [
-        'UTF-16 text',
-        Buffer.concat([Buffer.from('fffe', 'hex'), Buffer.from('sold_at,units\n', 'utf16le')]),
-        '415 UNSUPPORTED_FORMAT',
+        'UTF-16 text with a byte order mark (read as the text it holds)',
+        Buffer.concat([Buffer.from('fffe', 'hex'), Buffer.from('sold_at,units\n2025-03-01,1\n', 'utf16le')]),
+        'TASK SUCCEEDED',
       ],
       ['NUL bytes in text', Buffer.from('sold_at,units\n2025-03-01,\u00001\n'), '415 UNSUPPORTED_FORMAT'],
       ['random bytes', randomBytes(5000), '415 UNSUPPORTED_FORMAT'],
@@ -875,17 +875,25 @@ export const hostileCorpus: HostileCase[] = [
         'TASK SUCCEEDED, 1 rejected',
       ],
       [
-        'invalid UTF-8 in every row',
+        'bytes that are not UTF-8 in every row (read as Windows-1252)',
         Buffer.concat([
           Buffer.from('sold_at,store,units\n'),
           ...Array.from({ length: 10 }, () => Buffer.from('2025-03-01,\xff\xfe,1\n', 'latin1')),
         ]),
+        'TASK SUCCEEDED',
+      ],
+      [
+        'mostly bytes that are not UTF-8 (binary, not Windows-1252 text)',
+        Buffer.concat([
+          Buffer.from('sold_at,store\n'),
+          Buffer.from('\xff\xfe\xfd\xfc\xc0\xc1\xf5\xf8,'.repeat(40), 'latin1'),
+        ]),
         '415 UNSUPPORTED_FORMAT',
       ],
       [
-        'invalid UTF-8 in a few rows of many',
+        'invalid UTF-8 in a few rows past the first 64 KiB (sniffed as UTF-8)',
         Buffer.concat([
-          Buffer.from(csvRows(300)),
+          Buffer.from(csvRows(3000)),
           ...Array.from({ length: 3 }, () => Buffer.from('2025-03-01,\xff\xfe,1\n', 'latin1')),
         ]),
         'TASK SUCCEEDED, 3 rejected',
