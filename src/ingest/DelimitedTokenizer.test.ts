@@ -13,7 +13,7 @@ interface Row {
   invalid: boolean;
 }
 
-function tokenize(input: string | Buffer, cuts: number[] = [], delimiter: ',' | '\t' = ','): Row[] {
+function tokenize(input: string | Buffer, cuts: number[] = [], delimiter: ',' | ';' | '\t' | '|' = ','): Row[] {
   const bytes = typeof input === 'string' ? Buffer.from(input) : input;
   const tokenizer = new DelimitedTokenizer(delimiter);
   const rows: Row[] = [];
@@ -174,5 +174,20 @@ test('rows longer than MAX_ROW_BYTES are reported as too long, however they are 
       ],
     );
     assert.equal(rows[1]?.raw.length, 4097);
+  }
+});
+
+test('semicolon and pipe delimiters, on the fast and the slow path, quotes respected', () => {
+  for (const delimiter of [';', '|'] as const) {
+    const d = delimiter;
+    const rows = tokenize(`a${d}b,c${d}"x${d}y"\n1${d}"2""q"${d}"multi\nline"\n`, [], delimiter);
+    assert.deepEqual(
+      rows.map((r) => r.fields),
+      [
+        ['a', 'b,c', `x${d}y`],
+        ['1', '2"q', 'multi\nline'],
+      ],
+      delimiter,
+    );
   }
 });

@@ -21,6 +21,21 @@ export function nameWords(name: string): string[] {
 
 /** Words that make a column a timestamp candidate (English, and the German and Spanish words for date). */
 const TIMESTAMP_WORDS = new Set(['timestamp', 'time', 'ts', 'date', 'datetime', 'day', 'datum', 'fecha']);
+/** A name that is only one of these words says when something happened ("Created", "Posted", "Shipped"). */
+const EVENT_WORDS = new Set([
+  'created',
+  'updated',
+  'modified',
+  'posted',
+  'ordered',
+  'shipped',
+  'purchased',
+  'sold',
+  'invoiced',
+  'booked',
+  'paid',
+  'when',
+]);
 /** With one of these words, a timestamp candidate is preferred over the others (the moment of the sale). */
 const PREFERRED_TIMESTAMP_WORDS = new Set([
   'order',
@@ -56,12 +71,13 @@ const IDENTIFIER_LAST_WORDS = new Set(['code', 'key', 'number', 'no', 'nr', 'ref
 const PERIOD_WORDS = new Set(['year', 'quarter', 'month', 'week']);
 
 /**
- * A timestamp candidate's name: one of its words is timestamp, time, ts, date, datetime, day (or Datum, Fecha), or it
- * ends in "at" after another word (`created_at`, `createdAt`). "Order Date", "Flight Date", "OrderDate" and
+ * A timestamp candidate's name: one of its words is timestamp, time, ts, date, datetime, day (or Datum, Fecha), it
+ * ends in "at" after another word (`created_at`, `createdAt`), or it is just "Created", "Posted", "Shipped", "When"…. "Order Date", "Flight Date", "OrderDate" and
  * "order-date" are candidates; "update", "dates" and "at" are not.
  */
 export function isTimestampName(name: string): boolean {
   const words = nameWords(name);
+  if (words.length === 1 && EVENT_WORDS.has(words[0] as string)) return true;
   return words.some((word) => TIMESTAMP_WORDS.has(word)) || (words.length > 1 && words[words.length - 1] === 'at');
 }
 

@@ -90,6 +90,8 @@ export async function uploadViaRest(
     content: Buffer | string;
     mode?: 'APPEND' | 'REPLACE';
     allowDuplicate?: boolean;
+    /** Reading options (REST fields): timestampColumn, dateOrder, timeZone, decimalSeparator. */
+    reading?: Record<string, string>;
   },
   headers: Record<string, string> = {},
 ): Promise<{ status: number; contentType: string | null; body: Record<string, unknown> }> {
@@ -97,6 +99,7 @@ export async function uploadViaRest(
   form.set('dataSourceName', input.dataSourceName);
   if (input.mode) form.set('mode', input.mode);
   if (input.allowDuplicate !== undefined) form.set('allowDuplicate', String(input.allowDuplicate));
+  for (const [name, value] of Object.entries(input.reading ?? {})) form.set(name, value);
   form.set('file', new Blob([input.content]), input.filename);
   const response = await fetch(`${target.baseUrl}/api/v1/uploads`, {
     method: 'POST',
