@@ -8,6 +8,7 @@ import type { Config } from '../config/config.ts';
 import type { DataSourceStore } from '../datasources/DataSourceStore.ts';
 import type { SqlDatabase } from '../db/SqlDatabase.ts';
 import type { JobQueue } from '../jobs/JobQueue.ts';
+import type { PreviewService } from '../preview/PreviewService.ts';
 import type { ObjectStore } from '../storage/ObjectStore.ts';
 import type { RejectionStore } from '../tasks/RejectionStore.ts';
 import type { TaskStore } from '../tasks/TaskStore.ts';
@@ -29,6 +30,7 @@ export interface Services {
   objects: ObjectStore;
   analytics: AnalyticsStore;
   uploads: UploadService;
+  previews: PreviewService;
   workspaces: WorkspaceStore;
   keys: ApiKeyStore;
   sessions: SessionStore;

@@ -14,6 +14,7 @@ import { DataSourceStore } from '../datasources/DataSourceStore.ts';
 import { openDatabase } from '../db/openDatabase.ts';
 import type { SqlDatabase } from '../db/SqlDatabase.ts';
 import { JobQueue, jobExpireSeconds } from '../jobs/JobQueue.ts';
+import { PreviewService } from '../preview/PreviewService.ts';
 import type { ObjectStore } from '../storage/ObjectStore.ts';
 import { openObjectStore } from '../storage/openObjectStore.ts';
 import { RejectionStore } from '../tasks/RejectionStore.ts';
@@ -99,6 +100,7 @@ export async function createServices(config: Config, log: Logger, options: Store
     objects,
     analytics,
     uploads,
+    previews: new PreviewService({ dataSources, maxRejectedRatio: config.maxRejectedRatio }),
     workspaces,
     keys,
     sessions,

@@ -25,6 +25,7 @@ export const graphqlAccess = {
   },
   Mutation: {
     uploadSalesData: 'UPLOADER',
+    previewUpload: 'UPLOADER',
     cancelIngestionTask: 'UPLOADER',
     createWorkspace: 'SERVER_ADMIN',
     createApiKey: 'ADMIN',

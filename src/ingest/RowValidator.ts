@@ -8,7 +8,7 @@ import { LineSplitter } from './LineSplitter.ts';
 import { OutputBuffer } from './OutputBuffer.ts';
 import { RowConverter } from './RowConverter.ts';
 import type { ReadingOptions } from './readingOptions.ts';
-import { planReading } from './readingPlan.ts';
+import { planReading, type ReadingPlan } from './readingPlan.ts';
 import { MAX_ROW_BYTES, TokenizedRow } from './TokenizedRow.ts';
 import type {
   DataSourceSchema,
@@ -28,6 +28,8 @@ export interface RowValidatorOptions {
   reading?: ReadingOptions;
   /** The field delimiter of a delimited file (detectFormat); default `,` for CSV and tab for TSV. */
   delimiter?: Delimiter;
+  /** Keep the sampled rows as strings once the schema is known (`sample`, for a preview). */
+  keepSample?: boolean;
   taskId: string;
   /** Rows sampled to infer the schema (and, for JSON lines, the columns). Default 1000. */
   sampleRows?: number;
@@ -84,6 +86,8 @@ export class RowValidator {
   readonly #givenSchema: DataSourceSchema | null;
   readonly #reading: ReadingOptions;
   readonly #delimiter: Delimiter;
+  readonly #keepSample: boolean;
+  #sampleStrings: { header: string[]; rows: string[][]; plan: ReadingPlan | null } | null = null;
   readonly #tokenizer: DelimitedTokenizer | null;
   readonly #lines: LineSplitter | null;
   readonly #onRow = (row: TokenizedRow): void => this.#handleRow(row);
@@ -115,11 +119,25 @@ export class RowValidator {
     this.#maxRejectionDetails = options.maxRejectionDetails ?? Number.POSITIVE_INFINITY;
     this.#givenSchema = options.schema;
     this.#reading = options.reading ?? {};
+    this.#keepSample = options.keepSample ?? false;
     this.#schema = options.schema;
     this.#delimiter = options.delimiter ?? (options.format === 'tsv' ? '\t' : ',');
     this.#tokenizer = options.format === 'jsonl' ? null : new DelimitedTokenizer(this.#delimiter);
     this.#lines = options.format === 'jsonl' ? new LineSplitter() : null;
     if (options.format === 'jsonl') this.#sample = [];
+  }
+
+  /**
+   * With keepSample: the header and the sampled rows (as strings) once sampling ended — even when the schema could
+   * not be inferred from them — and the reading plan once the schema is known.
+   */
+  get sample(): { header: string[]; rows: string[][]; plan: ReadingPlan | null } | null {
+    return this.#sampleStrings;
+  }
+
+  /** The header's column names, once read (JSON lines: once sampled). */
+  get header(): readonly string[] | null {
+    return this.#header;
   }
 
   /** Known once inferred (or given). */
@@ -405,9 +423,11 @@ export class RowValidator {
     }
     // A `;`-delimited file is one whose decimal separator is most likely a comma (spreadsheets in most of Europe).
     const decimalByDefault = this.#delimiter === ';' ? ',' : '.';
+    if (this.#keepSample) this.#sampleStrings = { header, rows, plan: null };
     const schema = this.#givenSchema ?? inferSchema(header, rows, this.#reading, decimalByDefault);
     this.#schema = schema;
     const plan = planReading(schema, header, rows, this.#reading, this.#format, decimalByDefault);
+    if (this.#sampleStrings) this.#sampleStrings.plan = plan;
     const converter = new RowConverter(schema, header, this.#taskId, plan);
     this.#converter = converter;
     for (const sampled of sample) this.#replay(converter, sampled);
@@ -435,13 +455,17 @@ export class RowValidator {
       checkTimestampColumn(schema, this.#reading);
       this.#header = schemaColumns(schema);
     } else {
-      schema = inferSchema(keys, sampledValues(sample, keys), this.#reading);
+      const rows = sampledValues(sample, keys);
+      if (this.#keepSample) this.#sampleStrings = { header: keys, rows, plan: null };
+      schema = inferSchema(keys, rows, this.#reading);
       this.#header = keys;
     }
     this.#schema = schema;
     const header = this.#header;
     this.#headerIndex = new Map(header.map((name, i) => [name, i]));
-    const plan = planReading(schema, header, sampledValues(sample, header), this.#reading, 'jsonl');
+    const rows = sampledValues(sample, header);
+    const plan = planReading(schema, header, rows, this.#reading, 'jsonl');
+    if (this.#keepSample) this.#sampleStrings = { header: [...header], rows, plan };
     const converter = new RowConverter(schema, header, this.#taskId, plan);
     this.#converter = converter;
     for (const sampled of sample) this.#convertJson(converter, sampled);

@@ -8,6 +8,8 @@ import {
   bearer,
   call,
   graphql,
+  previewViaGraphql,
+  previewViaRest,
   uploadViaGraphql,
   uploadViaRest,
   waitForTerminal,
@@ -38,6 +40,8 @@ const EXPECTED: Record<string, { access: Access; scope: Scope }> = {
   'Query.apiKeys': { access: 'ADMIN', scope: 'workspace' },
   'Query.auditEvents': { access: 'ADMIN', scope: 'workspace' },
   'Mutation.uploadSalesData': { access: 'UPLOADER', scope: 'none' },
+  // A preview shows the stored schema of the caller's own workspace's data source only.
+  'Mutation.previewUpload': { access: 'UPLOADER', scope: 'workspace' },
   'Mutation.cancelIngestionTask': { access: 'UPLOADER', scope: 'workspace' },
   'Mutation.createWorkspace': { access: 'SERVER_ADMIN', scope: 'none' },
   'Mutation.createApiKey': { access: 'ADMIN', scope: 'none' },
@@ -53,6 +57,7 @@ const EXPECTED: Record<string, { access: Access; scope: Scope }> = {
   'HEAD /api/v1/session': { access: 'SIGNED_IN', scope: 'none' },
   'DELETE /api/v1/session': { access: 'SIGNED_IN', scope: 'none' },
   'POST /api/v1/uploads': { access: 'UPLOADER', scope: 'none' },
+  'POST /api/v1/previews': { access: 'UPLOADER', scope: 'workspace' },
   'GET /api/v1/tasks': { access: 'VIEWER', scope: 'workspace' },
   // A HEAD of the list shows no task: any workspace's caller gets the same empty answer.
   'HEAD /api/v1/tasks': { access: 'VIEWER', scope: 'none' },
@@ -283,6 +288,19 @@ for (const backend of backends) {
           if (upload.result?.__typename === 'UploadError') return upload.result.code;
           return upload.result?.status === 'UPLOADED' ? 'ALLOWED' : JSON.stringify(upload.body);
         },
+        'Mutation.previewUpload': async (target) => {
+          const answer = await previewViaGraphql(target, {
+            dataSourceName: 'sales',
+            filename: 'p.csv',
+            content: small,
+          });
+          const errors = (answer.body as { errors?: { extensions?: { code?: string } }[] }).errors;
+          if (answer.status === 401) return errors?.[0]?.extensions?.code ?? '401';
+          if (answer.result?.__typename === 'UploadError') return String(answer.result.code);
+          if (answer.result?.__typename !== 'UploadPreview') return JSON.stringify(answer.body);
+          // Another workspace's caller previews its own (absent) data source: default's schema stays hidden.
+          return answer.result.schemaIsStored === true ? 'ALLOWED' : 'HIDDEN';
+        },
         'Mutation.cancelIngestionTask': async (target) => {
           const id = await cancellableTask();
           const answer = await graphql<{ cancelIngestionTask: { status: string } | null }>(
@@ -334,6 +352,11 @@ for (const backend of backends) {
         'GET /api/v1/session': rest('GET', '/api/v1/session'),
         'HEAD /api/v1/session': rest('HEAD', '/api/v1/session'),
         'DELETE /api/v1/session': rest('DELETE', '/api/v1/session'),
+        'POST /api/v1/previews': async (target) => {
+          const answer = await previewViaRest(target, { dataSourceName: 'sales', filename: 'p.csv', content: small });
+          const outcome = restOutcome(answer.status, answer.body);
+          return outcome === 'ALLOWED' && answer.body.schemaIsStored !== true ? 'HIDDEN' : outcome;
+        },
         'POST /api/v1/uploads': async (target) => {
           const upload = await uploadViaRest(target, { dataSourceName: 'matrix', filename: 'm.csv', content: small });
           return restOutcome(upload.status, upload.body);

@@ -164,3 +164,57 @@ export function asUploadError(result: Task | UploadError | undefined): UploadErr
   if (result?.__typename !== 'UploadError') throw new Error(`expected an UploadError, got ${JSON.stringify(result)}`);
   return result;
 }
+
+export const PREVIEW_MUTATION = `mutation($file: Upload!, $dataSourceName: String!, $timestampColumn: String, $dateOrder: DateOrder, $timeZone: String) {
+  previewUpload(file: $file, dataSourceName: $dataSourceName, timestampColumn: $timestampColumn, dateOrder: $dateOrder, timeZone: $timeZone) {
+    __typename
+    ... on UploadError { code message }
+    ... on UploadPreview {
+      format encoding delimiter header timestampColumn timestampFormat decimalSeparator schemaIsStored fitsStoredSchema
+      missingColumns extraColumns columns rows rowsRead rowsValid rowsRejected complete bytesRead
+      timestampCandidates { column format ambiguous parseRate counterExamples }
+      schema { timestampColumn dimensions metrics { name type } dateOrder timeZone }
+      rejections { line column code message }
+      problem { code message }
+    }
+  }
+}`;
+
+/** GraphQL previewUpload (multipart, as clients send an Upload): the preview or the UploadError. */
+export async function previewViaGraphql(
+  target: ApiTarget,
+  input: { dataSourceName: string; filename: string; content: Buffer | string; reading?: Record<string, string> },
+  headers: Record<string, string> = authHeaders(target),
+): Promise<{ status: number; result?: Record<string, unknown>; body: unknown }> {
+  const form = new FormData();
+  form.set(
+    'operations',
+    JSON.stringify({
+      query: PREVIEW_MUTATION,
+      variables: { file: null, dataSourceName: input.dataSourceName, ...input.reading },
+    }),
+  );
+  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.set('0', new Blob([input.content]), input.filename);
+  const response = await fetch(`${target.baseUrl}/graphql`, { method: 'POST', body: form, headers });
+  const body = (await response.json()) as { data?: { previewUpload?: Record<string, unknown> } };
+  return { status: response.status, result: body.data?.previewUpload, body };
+}
+
+/** REST POST /api/v1/previews: fields dataSourceName (and reading options), then file. */
+export async function previewViaRest(
+  target: ApiTarget,
+  input: { dataSourceName: string; filename: string; content: Buffer | string; reading?: Record<string, string> },
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const form = new FormData();
+  form.set('dataSourceName', input.dataSourceName);
+  for (const [name, value] of Object.entries(input.reading ?? {})) form.set(name, value);
+  form.set('file', new Blob([input.content]), input.filename);
+  const response = await fetch(`${target.baseUrl}/api/v1/previews`, {
+    method: 'POST',
+    body: form,
+    headers: authHeaders(target, headers),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}

@@ -22,6 +22,8 @@ const LIST_SIZES: Record<string, number> = {
   'DataSourceSummary.metricTotals': 500,
   'Query.dataSourceTimeSeries': 1000,
   'Query.apiKeys': 100,
+  'UploadPreview.rejections': 100,
+  'UploadPreview.timestampCandidates': 500,
 };
 
 /** Scalars that are expensive to return: a rejected row's raw text is up to 4,096 characters. */

@@ -4,6 +4,7 @@ import { actorOf, type Role } from '../../auth/Principal.ts';
 import { deleteDataSource } from '../../datasources/deleteDataSource.ts';
 import { AppError } from '../../errors/AppError.ts';
 import { type ReadingOptionsInput, readingOptionsFrom } from '../../ingest/readingOptions.ts';
+import type { UploadPreview } from '../../preview/previewFile.ts';
 import { cancelTask } from '../../tasks/cancelTask.ts';
 import type { IngestionStatus, IngestionTask, IngestMode } from '../../tasks/IngestionTask.ts';
 import { assertTaskId, encodeTaskCursor } from '../../tasks/TaskStore.ts';
@@ -34,6 +35,10 @@ export function createResolvers(services: Services): IResolvers<unknown, Graphql
     UploadSalesDataResult: {
       __resolveType: (value: IngestionTask | UploadErrorValue) =>
         '__typename' in value ? 'UploadError' : 'IngestionTaskStatus',
+    },
+    PreviewUploadResult: {
+      __resolveType: (value: UploadPreview | UploadErrorValue) =>
+        '__typename' in value ? 'UploadError' : 'UploadPreview',
     },
     IngestionTaskStatus: {
       rejections: (task: IngestionTask, args: { first: number; afterLine: number }) =>
@@ -115,6 +120,22 @@ export function createResolvers(services: Services): IResolvers<unknown, Graphql
             readingOptions: readingOptionsFrom(args),
             file: args.file.stream,
             ...(args.file.beforeCommit ? { beforeCommit: args.file.beforeCommit } : {}),
+          });
+        } catch (error) {
+          return uploadErrorOf(error, log);
+        }
+      },
+      previewUpload: async (
+        _: unknown,
+        args: { file: UploadedFile; dataSourceName: string } & ReadingOptionsInput,
+        { principal }: GraphqlContext,
+      ): Promise<UploadPreview | UploadErrorValue> => {
+        try {
+          return await services.previews.preview({
+            principal,
+            dataSourceName: args.dataSourceName,
+            reading: readingOptionsFrom(args),
+            file: args.file.stream,
           });
         } catch (error) {
           return uploadErrorOf(error, log);

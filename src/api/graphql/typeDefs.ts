@@ -9,6 +9,52 @@ export const typeDefs = /* GraphQL */ `
   enum DateOrder { MDY DMY }
   type ReadingOptions { timestampColumn: String dateOrder: DateOrder timeZone: String decimalSeparator: String }
 
+  "A column that may hold each row's time: the format detected in the sampled values, and how many of them it reads."
+  type TimestampCandidate {
+    column: String!
+    "e.g. ISO 8601, M/D/YYYY, D.M.YYYY, Mon D YYYY, Unix seconds; null when ambiguous or unreadable."
+    format: String
+    "Every sampled value reads month-first and day-first alike: choose dateOrder."
+    ambiguous: Boolean!
+    nonEmpty: Int!
+    parsed: Int!
+    parseRate: Float!
+    "Sampled values the format does not read (when ambiguous: values that read either way)."
+    counterExamples: [String!]!
+  }
+  type PreviewProblem { code: String! message: String! }
+  "What Tributary would make of a file (its first 10 MB), before anything is stored."
+  type UploadPreview {
+    format: String!
+    encoding: String!
+    delimiter: String
+    gzip: Boolean!
+    header: [String!]!
+    timestampCandidates: [TimestampCandidate!]!
+    timestampColumn: String
+    timestampFormat: String
+    timeZone: String!
+    decimalSeparator: String
+    "The data source's stored schema, or the one this file would create."
+    schema: DataSourceSchema
+    schemaIsStored: Boolean!
+    fitsStoredSchema: Boolean
+    missingColumns: [String!]!
+    extraColumns: [String!]!
+    "The stored columns (__time first) and the first 20 rows as they would be stored."
+    columns: [String!]!
+    rows: [[String]!]!
+    rowsRead: Int!
+    rowsValid: Int!
+    rowsRejected: Int!
+    rejections: [RowRejection!]!
+    "What would make the upload fail (e.g. AMBIGUOUS_DATE_FORMAT), as the task would."
+    problem: PreviewProblem
+    bytesRead: Float!
+    complete: Boolean!
+  }
+  union PreviewUploadResult = UploadPreview | UploadError
+
   type UploadError {
     code: String!
     message: String!
@@ -142,6 +188,15 @@ export const typeDefs = /* GraphQL */ `
       timeZone: String
       decimalSeparator: String
     ): UploadSalesDataResult!
+    "Reads the first 10 MB of a file and says what an upload of it would do; stores nothing (UPLOADER)."
+    previewUpload(
+      file: Upload!
+      dataSourceName: String!
+      timestampColumn: String
+      dateOrder: DateOrder
+      timeZone: String
+      decimalSeparator: String
+    ): PreviewUploadResult!
     cancelIngestionTask(taskId: ID!): IngestionTaskStatus
     "A new workspace and its first ADMIN key (server admins only)."
     createWorkspace(name: String!): CreatedWorkspace!

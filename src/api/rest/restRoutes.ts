@@ -23,6 +23,7 @@ const UPLOAD_FIELDS = new Set([
   'timeZone',
   'decimalSeparator',
 ]);
+const PREVIEW_FIELDS = new Set(['dataSourceName', 'timestampColumn', 'dateOrder', 'timeZone', 'decimalSeparator']);
 const TASK_ID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 const taskParams = {
   type: 'object',
@@ -34,7 +35,7 @@ const noQuery = { type: 'object', additionalProperties: false, properties: {} } 
 
 /** REST API under /api/v1: upload, task status, task list, rejections CSV, cancel; each route states its role. */
 export async function restRoutes(app: FastifyInstance, options: { services: Services }): Promise<void> {
-  const { tasks, rejections, uploads, audit, config } = options.services;
+  const { tasks, rejections, uploads, previews, audit, config } = options.services;
 
   app.post(
     '/api/v1/uploads',
@@ -96,6 +97,58 @@ export async function restRoutes(app: FastifyInstance, options: { services: Serv
           return reply.code(202).header('location', `/api/v1/tasks/${task.taskId}`).send(taskView(task));
         } finally {
           if (!part.file.readableEnded) {
+            reply.header('connection', 'close');
+            part.file.resume();
+          }
+        }
+      }
+      throw new AppError('INVALID_REQUEST', 'the request has no "file" field');
+    },
+  );
+
+  app.post(
+    '/api/v1/previews',
+    { config: { access: 'UPLOADER' }, schema: { querystring: noQuery } },
+    async (request, reply) => {
+      if (!request.isMultipart()) {
+        throw new AppError('INVALID_REQUEST', 'send multipart/form-data with the fields dataSourceName, then file');
+      }
+      const principal = request.principal as Principal;
+      const fields = new Map<string, string>();
+      const parts = multipartParts(request, { idleMs: config.security.uploadIdleTimeoutSeconds * 1000 });
+      for await (const part of parts) {
+        if (part.type === 'field') {
+          if (part.valueTruncated) throw new AppError('INVALID_REQUEST', 'a field is longer than 1 MiB');
+          if (!PREVIEW_FIELDS.has(part.fieldname) || fields.has(part.fieldname)) {
+            throw new AppError(
+              'INVALID_REQUEST',
+              `unexpected field "${part.fieldname.slice(0, 100)}"; send dataSourceName and optionally timestampColumn, dateOrder, timeZone and decimalSeparator, once each, then file`,
+            );
+          }
+          fields.set(part.fieldname, String(part.value));
+          continue;
+        }
+        const dataSourceName = fields.get('dataSourceName');
+        if (part.fieldname !== 'file' || dataSourceName === undefined) {
+          part.file.resume();
+          throw new AppError('INVALID_REQUEST', 'send the dataSourceName field, then the file field named "file"');
+        }
+        try {
+          const preview = await previews.preview({
+            principal,
+            dataSourceName,
+            reading: readingOptionsFrom({
+              timestampColumn: fields.get('timestampColumn'),
+              dateOrder: fields.get('dateOrder'),
+              timeZone: fields.get('timeZone'),
+              decimalSeparator: fields.get('decimalSeparator'),
+            }),
+            file: part.file,
+          });
+          return reply.code(200).send(preview);
+        } finally {
+          if (!part.file.readableEnded) {
+            // Only the first 10 MB are read: drop the rest and close the connection.
             reply.header('connection', 'close');
             part.file.resume();
           }
