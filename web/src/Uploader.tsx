@@ -1,11 +1,22 @@
-import { type DragEvent, type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
+import { type DragEvent, type FormEvent, type ReactNode, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, type Task, uploadLimits } from './api.ts';
+import { FilePreview } from './FilePreview.tsx';
 import { formatBytes, formatDuration } from './format.ts';
 import { ErrorId, ProblemMessage } from './ProblemMessage.tsx';
 import { Link } from './router.tsx';
 import { rememberUpload, roleAtLeast, usePrincipal } from './session.ts';
 import { TaskTracker } from './TaskTracker.tsx';
-import { checkFile, dataSourceProblem, type FileCheck, type Progress, UploadAborted, uploadFile } from './upload.ts';
+import {
+  checkFile,
+  dataSourceProblem,
+  type FileCheck,
+  type Progress,
+  type ReadingChoice,
+  rememberChoice,
+  rememberedChoice,
+  UploadAborted,
+  uploadFile,
+} from './upload.ts';
 
 type Phase = 'staged' | 'queued' | 'uploading' | 'accepted' | 'failed' | 'cancelled';
 
@@ -16,6 +27,7 @@ interface Item {
   phase: Phase;
   dataSourceName?: string;
   mode?: 'APPEND' | 'REPLACE';
+  reading?: ReadingChoice;
   progress?: Progress;
   error?: { code: string; message: string; details?: string | null; errorId?: string | null };
   task?: Task;
@@ -69,6 +81,10 @@ export function Uploader() {
   const [name, setName] = useState(() => readRecent()[0] ?? '');
   const [touched, setTouched] = useState(false);
   const [mode, setMode] = useState<'APPEND' | 'REPLACE'>('APPEND');
+  // How to read the files: detected unless the user chooses; remembered per data source in this browser.
+  const [choice, setChoice] = useState<ReadingChoice>(() =>
+    rememberedChoice(principal.workspace, readRecent()[0] ?? ''),
+  );
   const [maxBytes, setMaxBytes] = useState<number | undefined>();
   const [limitsError, setLimitsError] = useState<ApiError | undefined>();
   const [formMessage, setFormMessage] = useState<string | undefined>();
@@ -115,7 +131,12 @@ export function Uploader() {
     if (!next || handles.current.has(next.id)) return;
     update(next.id, { phase: 'uploading', progress: { loaded: 0, total: next.file.size, bytesPerSecond: null } });
     const handle = uploadFile(
-      { file: next.file, dataSourceName: next.dataSourceName ?? '', mode: next.mode ?? 'APPEND' },
+      {
+        file: next.file,
+        dataSourceName: next.dataSourceName ?? '',
+        mode: next.mode ?? 'APPEND',
+        reading: next.reading ?? {},
+      },
       (progress) => update(next.id, { progress }),
     );
     handles.current.set(next.id, handle.abort);
@@ -166,11 +187,12 @@ export function Uploader() {
     }
     setFormMessage(undefined);
     setRecent(rememberRecent(name));
+    rememberChoice(principal.workspace, name, choice);
     const queued = new Set(sendable.map((item) => item.id));
     setItems((all) =>
       all.map((item) =>
         queued.has(item.id)
-          ? { ...item, phase: 'queued', dataSourceName: name, mode: mayReplace ? mode : 'APPEND' }
+          ? { ...item, phase: 'queued', dataSourceName: name, mode: mayReplace ? mode : 'APPEND', reading: choice }
           : item,
       ),
     );
@@ -240,6 +262,7 @@ export function Uploader() {
               aria-describedby={ids.nameHint}
               onChange={(event) => {
                 setName(event.target.value);
+                setChoice(rememberedChoice(principal.workspace, event.target.value));
                 setTouched(true);
               }}
               onBlur={() => setTouched(true)}
@@ -296,7 +319,17 @@ export function Uploader() {
           <h2 id="queue-heading">Files</h2>
           <ol className="queue">
             {items.map((item) => (
-              <QueueItem key={item.id} item={item} onCancel={cancel} onRemove={remove} />
+              <QueueItem
+                key={item.id}
+                item={item}
+                onCancel={cancel}
+                onRemove={remove}
+                preview={
+                  item.phase === 'staged' && item.check === 'ok' && nameProblem === null ? (
+                    <FilePreview file={item.file} dataSourceName={name} choice={choice} onChoice={setChoice} />
+                  ) : null
+                }
+              />
             ))}
           </ol>
         </section>
@@ -305,7 +338,12 @@ export function Uploader() {
   );
 }
 
-function QueueItem(props: { item: Item; onCancel: (item: Item) => void; onRemove: (item: Item) => void }) {
+function QueueItem(props: {
+  item: Item;
+  onCancel: (item: Item) => void;
+  onRemove: (item: Item) => void;
+  preview: ReactNode;
+}) {
   const { item } = props;
   const refused = typeof item.check === 'object' ? item.check : undefined;
   return (
@@ -332,6 +370,7 @@ function QueueItem(props: { item: Item; onCancel: (item: Item) => void; onRemove
         </span>
       </div>
       {refused && item.phase === 'staged' ? <ProblemMessage problem={refused} /> : null}
+      {props.preview}
       {item.phase === 'uploading' || item.phase === 'queued' ? <UploadProgress item={item} /> : null}
       {item.phase === 'cancelled' ? (
         <p className="notice" role="status">

@@ -57,8 +57,10 @@ export interface UploadError {
 export const TASK_FIELDS = `taskId dataSourceName filename fileSizeBytes status rowsTotal rowsValid rowsRejected rowsLoaded
   bytesProcessed errorCode errorMessage errorId createdAt updatedAt format mode attempt minTime maxTime statusHistory { status at }`;
 
-export const UPLOAD_MUTATION = `mutation Upload($file: Upload!, $dataSourceName: String!, $mode: IngestMode) {
-  uploadSalesData(file: $file, dataSourceName: $dataSourceName, mode: $mode) {
+export const UPLOAD_MUTATION = `mutation Upload($file: Upload!, $dataSourceName: String!, $mode: IngestMode,
+  $timestampColumn: String, $dateOrder: DateOrder, $timeZone: String) {
+  uploadSalesData(file: $file, dataSourceName: $dataSourceName, mode: $mode, timestampColumn: $timestampColumn,
+    dateOrder: $dateOrder, timeZone: $timeZone) {
     __typename
     ... on IngestionTaskStatus { ${TASK_FIELDS} }
     ... on UploadError { code message details errorId }

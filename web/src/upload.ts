@@ -1,4 +1,4 @@
-import { reportUnauthenticated, type Task, UPLOAD_MUTATION, type UploadError } from './api.ts';
+import { problemOf, reportUnauthenticated, type Task, UPLOAD_MUTATION, type UploadError } from './api.ts';
 
 export const DATA_SOURCE_RULE = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
@@ -78,7 +78,7 @@ export class UploadAborted extends Error {
  * fetch, reports upload progress. The preflight header is what the server asks of multipart requests (CSRF).
  */
 export function uploadFile(
-  input: { file: File; dataSourceName: string; mode: 'APPEND' | 'REPLACE' },
+  input: { file: File; dataSourceName: string; mode: 'APPEND' | 'REPLACE'; reading?: ReadingChoice },
   onProgress: (progress: Progress) => void,
 ): UploadHandle {
   const xhr = new XMLHttpRequest();
@@ -87,7 +87,12 @@ export function uploadFile(
     'operations',
     JSON.stringify({
       query: UPLOAD_MUTATION,
-      variables: { file: null, dataSourceName: input.dataSourceName, mode: input.mode },
+      variables: {
+        file: null,
+        dataSourceName: input.dataSourceName,
+        mode: input.mode,
+        ...readingVariables(input.reading),
+      },
     }),
   );
   form.append('map', JSON.stringify({ 0: ['variables.file'] }));
@@ -142,4 +147,92 @@ export function uploadFile(
 
 function uploadError(code: string, message: string): UploadError {
   return { __typename: 'UploadError', code, message, details: null };
+}
+
+/** What the user chose about reading a file; empty means "detect". */
+export interface ReadingChoice {
+  timestampColumn?: string;
+  dateOrder?: 'MDY' | 'DMY';
+  timeZone?: string;
+}
+
+function readingVariables(reading: ReadingChoice | undefined): Record<string, string> {
+  const variables: Record<string, string> = {};
+  if (reading?.timestampColumn) variables.timestampColumn = reading.timestampColumn;
+  if (reading?.dateOrder) variables.dateOrder = reading.dateOrder;
+  if (reading?.timeZone) variables.timeZone = reading.timeZone;
+  return variables;
+}
+
+/** What the server would make of a file (POST /api/v1/previews): see UploadPreview in the GraphQL schema. */
+export interface UploadPreview {
+  format: string;
+  encoding: string;
+  delimiter: string | null;
+  header: string[];
+  timestampCandidates: {
+    column: string;
+    format: string | null;
+    ambiguous: boolean;
+    parseRate: number;
+    counterExamples: string[];
+  }[];
+  timestampColumn: string | null;
+  timestampFormat: string | null;
+  timeZone: string;
+  decimalSeparator: string | null;
+  schemaIsStored: boolean;
+  fitsStoredSchema: boolean | null;
+  missingColumns: string[];
+  extraColumns: string[];
+  columns: string[];
+  rows: (string | null)[][];
+  rowsRead: number;
+  rowsValid: number;
+  rowsRejected: number;
+  rejections: { line: number; column: string | null; code: string; message: string }[];
+  problem: { code: string; message: string } | null;
+  complete: boolean;
+}
+
+/** The server reads at most this much of a file for a preview: only this slice is sent. */
+export const PREVIEW_BYTES = 10 * 1024 * 1024;
+
+/** Asks the server for a preview of the file's first 10 MB; nothing is stored. */
+export async function previewFile(
+  file: File,
+  dataSourceName: string,
+  reading: ReadingChoice,
+  signal: AbortSignal,
+): Promise<UploadPreview> {
+  const form = new FormData();
+  form.append('dataSourceName', dataSourceName);
+  for (const [name, value] of Object.entries(readingVariables(reading))) form.append(name, value);
+  form.append('file', file.slice(0, PREVIEW_BYTES), file.name);
+  const response = await fetch('/api/v1/previews', { method: 'POST', body: form, signal });
+  if (response.status === 401) reportUnauthenticated();
+  if (!response.ok) throw await problemOf(response);
+  return (await response.json()) as UploadPreview;
+}
+
+const CHOICE_KEY = 'tributary.readingChoice';
+
+/** The reading choice last made for a data source in this browser (the server also keeps what succeeded). */
+export function rememberedChoice(workspace: string, dataSourceName: string): ReadingChoice {
+  try {
+    const all = JSON.parse(localStorage.getItem(CHOICE_KEY) ?? '{}') as Record<string, ReadingChoice>;
+    return all[`${workspace}/${dataSourceName.toLowerCase()}`] ?? {};
+  } catch {
+    return {};
+  }
+}
+
+export function rememberChoice(workspace: string, dataSourceName: string, choice: ReadingChoice): void {
+  try {
+    const all = JSON.parse(localStorage.getItem(CHOICE_KEY) ?? '{}') as Record<string, ReadingChoice>;
+    all[`${workspace}/${dataSourceName.toLowerCase()}`] = choice;
+    localStorage.setItem(CHOICE_KEY, JSON.stringify(all));
+  } catch {
+    // Private mode or a full store: the server keeps the choice of a successful upload anyway.
+  }
 }
