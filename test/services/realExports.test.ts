@@ -24,6 +24,7 @@ describe('real exports load without editing (S3, PostgreSQL, Druid)', { skip: en
         DRUID_URL: env?.DRUID_URL ?? '',
         DRUID_RETRY_SECONDS: '60',
         WORKER_CONCURRENCY: '4',
+        MAX_CONCURRENT_UPLOADS: '16',
       },
     });
   });
