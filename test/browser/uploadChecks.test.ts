@@ -68,24 +68,26 @@ test('an UploadError from the server shows its code; a failed task shows its cod
   const { page } = b;
   try {
     await page.goto('/');
-    // UTF-16 text passes the browser's sniffing (it is not an obvious binary) but the server refuses it.
-    const utf16 = path.join(b.filesDir, 'utf16.csv');
-    await writeFile(
-      utf16,
-      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('date,amount\n2025-01-01,1\n', 'utf16le')]),
-    );
+    // UTF-32 text passes the browser's sniffing (it is not an obvious binary) but the server refuses it (UTF-16 with
+    // a byte order mark it reads).
+    const utf32 = path.join(b.filesDir, 'utf32.csv');
+    const text = 'date,amount\n2025-01-01,1\n';
+    const utf32Bytes = Buffer.alloc(4 * (text.length + 1));
+    utf32Bytes.writeUInt32LE(0xfeff, 0);
+    for (let i = 0; i < text.length; i++) utf32Bytes.writeUInt32LE(text.charCodeAt(i), 4 * (i + 1));
+    await writeFile(utf32, utf32Bytes);
     // A quarter of the rows bad (impossible dates): more than MAX_REJECTED_RATIO, so the task fails and nothing is loaded.
     const bad = path.join(b.filesDir, 'quarter-bad.csv');
     const rows = ['order_date,amount'];
     for (let i = 0; i < 40; i++)
       rows.push(i % 4 ? `2025-01-${String(1 + (i % 28)).padStart(2, '0')},${i}` : `2025-02-30,${i}`);
     await writeFile(bad, `${rows.join('\n')}\n`);
-    await page.locator('input[type=file]').setInputFiles([utf16, bad]);
+    await page.locator('input[type=file]').setInputFiles([utf32, bad]);
     await page.getByLabel('Data source', { exact: true }).fill('failing');
     await page.getByRole('listitem', { name: 'quarter-bad.csv' }).getByText('Ready').waitFor();
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
 
-    const refused = page.getByRole('listitem', { name: 'utf16.csv' });
+    const refused = page.getByRole('listitem', { name: 'utf32.csv' });
     await refused.getByText('Upload failed').waitFor();
     assert.match((await refused.getByRole('alert').textContent()) ?? '', /^UNSUPPORTED_FORMAT /);
 
