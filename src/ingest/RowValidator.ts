@@ -2,7 +2,7 @@ import { AppError } from '../errors/AppError.ts';
 import { checkHeaderNames, describeColumns } from './columnNames.ts';
 import { DelimitedTokenizer } from './DelimitedTokenizer.ts';
 import type { Delimiter } from './detectFormat.ts';
-import { inferSchema } from './inferSchema.ts';
+import { inferDecimalSeparator, inferSchema } from './inferSchema.ts';
 import { jsonValueText, parseJsonObject } from './jsonLineValues.ts';
 import { LineSplitter } from './LineSplitter.ts';
 import { OutputBuffer } from './OutputBuffer.ts';
@@ -426,7 +426,20 @@ export class RowValidator {
     if (this.#keepSample) this.#sampleStrings = { header, rows, plan: null };
     const schema = this.#givenSchema ?? inferSchema(header, rows, this.#reading, decimalByDefault);
     this.#schema = schema;
-    const plan = planReading(schema, header, rows, this.#reading, this.#format, decimalByDefault);
+    // A schema inferred from this file is read with the separator inference chose (the same answer, once).
+    const reading =
+      this.#givenSchema || this.#reading.decimalSeparator
+        ? this.#reading
+        : {
+            ...this.#reading,
+            decimalSeparator: inferDecimalSeparator(
+              header,
+              rows,
+              header.indexOf(schema.timestampColumn),
+              decimalByDefault,
+            ),
+          };
+    const plan = planReading(schema, header, rows, reading, this.#format, decimalByDefault);
     if (this.#sampleStrings) this.#sampleStrings.plan = plan;
     const converter = new RowConverter(schema, header, this.#taskId, plan);
     this.#converter = converter;
@@ -457,19 +470,24 @@ export class RowValidator {
     } else {
       const rows = sampledValues(sample, keys);
       if (this.#keepSample) this.#sampleStrings = { header: keys, rows, plan: null };
-      schema = inferSchema(keys, rows, this.#reading);
+      schema = inferSchema(keys, rows, jsonReading(this.#reading));
       this.#header = keys;
     }
     this.#schema = schema;
     const header = this.#header;
     this.#headerIndex = new Map(header.map((name, i) => [name, i]));
     const rows = sampledValues(sample, header);
-    const plan = planReading(schema, header, rows, this.#reading, 'jsonl');
+    const plan = planReading(schema, header, rows, jsonReading(this.#reading), 'jsonl');
     if (this.#keepSample) this.#sampleStrings = { header: [...header], rows, plan };
     const converter = new RowConverter(schema, header, this.#taskId, plan);
     this.#converter = converter;
     for (const sampled of sample) this.#convertJson(converter, sampled);
   }
+}
+
+/** JSON numbers always have a decimal point: a `decimalSeparator` of the upload applies to delimited files only. */
+function jsonReading(reading: ReadingOptions): ReadingOptions {
+  return { ...reading, decimalSeparator: '.' };
 }
 
 /** SCHEMA_MISMATCH when the upload names another timestamp column than the one its data source has. */

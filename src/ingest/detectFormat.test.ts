@@ -165,3 +165,22 @@ test('a multi-byte character cut at the end of the head is fine', () => {
     assert.deepEqual(detectFormat(text.subarray(0, cut), false), { ok: true, format: 'csv', gzip: false, ...comma });
   }
 });
+
+test('found in review: a stray byte in UTF-8 text is not Windows-1252; a character cut by a partial gzip inflate is fine', () => {
+  const mixed = Buffer.concat([
+    Buffer.from('date,city,units\n2025-03-01,Zürich,5\n'),
+    Buffer.from('2025-03-02,caf\xe9,6\n', 'latin1'),
+    Buffer.from('2025-03-03,Kraków,7\n'),
+  ]);
+  const result = detectFormat(mixed, true);
+  assert.equal(result.ok && result.encoding, 'utf-8', 'the bad row is rejected INVALID_ENCODING later');
+  const cyrillic = `date,name\n${'2025-01-01,Москва Санкт-Петербург 東京\n'.repeat(3000)}`;
+  const gz = zlib.gzipSync(cyrillic);
+  for (const cut of [4096, 6000, 8191, 12_000]) {
+    const head = detectFormat(gz.subarray(0, cut), false);
+    assert.equal(head.ok && head.encoding, 'utf-8', `cut at ${cut}`);
+  }
+  const blank = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('\r\n', 'utf16le')]);
+  const empty = detectFormat(blank, true);
+  assert.equal(empty.ok === false && empty.code, 'EMPTY_FILE', 'a whole UTF-16 file of whitespace is empty');
+});

@@ -126,13 +126,14 @@ export function detectFormat(head: Buffer, headIsWholeFile: boolean): DetectForm
     encoding = content[0] === 0xff ? 'utf-16le' : 'utf-16be';
     const even = content.length - (content.length % 2);
     const text = new TextDecoder(encoding).decode(content.subarray(0, even));
+    isWholeFile = isWholeFile && even === content.length;
     // A head cut inside a surrogate pair ends in U+FFFD: drop it.
     content = Buffer.from(isWholeFile ? text : text.replace(/\uFFFD$/, ''), 'utf8');
-    isWholeFile = isWholeFile && even === content.length;
   }
   const start = startsWith(content, [0xef, 0xbb, 0xbf]) ? 3 : 0;
   // a head that is not the whole file may end inside a UTF-8 character: ignore that tail
-  const complete = isWholeFile || gzip ? content.length : completeEnd(content);
+  // (A gzip head is inflated only in part, so it may end inside a character too.)
+  const complete = isWholeFile ? content.length : completeEnd(content);
   if (content.indexOf(0, start) !== -1 && content.indexOf(0, start) < complete) {
     return {
       ok: false,
@@ -140,7 +141,7 @@ export function detectFormat(head: Buffer, headIsWholeFile: boolean): DetectForm
       details: `${inside}contains NUL bytes, so it is binary, not text (UTF-16 needs its byte order mark).`,
     };
   }
-  const { control, invalidUtf8 } = countNonTextBytes(content, start, complete);
+  const { control, invalidUtf8, multibyteUtf8 } = countNonTextBytes(content, start, complete);
   const length = complete - start;
   if (control > length * BINARY_BYTE_SHARE || invalidUtf8 > length * NOT_TEXT_SHARE) {
     return {
@@ -149,8 +150,9 @@ export function detectFormat(head: Buffer, headIsWholeFile: boolean): DetectForm
       details: `${inside}is not text in a supported encoding (binary data).`,
     };
   }
-  if (invalidUtf8 > 0 && encoding === 'utf-8') {
-    // Not UTF-8, and mostly text: the ANSI code page of Western Windows (what Excel saves as "CSV" there).
+  if (invalidUtf8 > 0 && multibyteUtf8 === 0 && encoding === 'utf-8') {
+    // Not UTF-8, and mostly text: the ANSI code page of Western Windows (what Excel saves as "CSV" there). A head that
+    // also holds valid multi-byte UTF-8 ("Zürich") is UTF-8 with a few bad bytes: those rows are INVALID_ENCODING.
     encoding = 'windows-1252';
     content = Buffer.from(new TextDecoder('windows-1252').decode(content.subarray(start, complete)), 'utf8');
     return sniffText(content, 0, content.length, isWholeFile, gzip, encoding);
@@ -269,10 +271,15 @@ function completeEnd(bytes: Buffer): number {
   return bytes.length;
 }
 
-/** Control characters (other than whitespace), and bytes that are not part of valid UTF-8. */
-function countNonTextBytes(bytes: Buffer, start: number, end: number): { control: number; invalidUtf8: number } {
+/** Control characters (other than whitespace), bytes that are not part of valid UTF-8, and valid multi-byte UTF-8 characters. */
+function countNonTextBytes(
+  bytes: Buffer,
+  start: number,
+  end: number,
+): { control: number; invalidUtf8: number; multibyteUtf8: number } {
   let control = 0;
   let invalidUtf8 = 0;
+  let multibyteUtf8 = 0;
   let i = start;
   while (i < end) {
     const b = bytes[i] as number;
@@ -282,11 +289,13 @@ function countNonTextBytes(bytes: Buffer, start: number, end: number): { control
       continue;
     }
     const length = utf8SequenceAt(bytes, i, end);
-    if (length > 0) i += length;
-    else {
+    if (length > 0) {
+      i += length;
+      multibyteUtf8++;
+    } else {
       invalidUtf8++;
       i++;
     }
   }
-  return { control, invalidUtf8 };
+  return { control, invalidUtf8, multibyteUtf8 };
 }

@@ -32,9 +32,7 @@ export function inferSchema(
   decimalByDefault: DecimalSeparator = '.',
 ): DataSourceSchema {
   const timestampIndex = chooseTimestampColumn(header, rows, options);
-  const decimal =
-    options.decimalSeparator ??
-    detectDecimalSeparator(metricCandidateValues(header, rows, timestampIndex), decimalByDefault);
+  const decimal = options.decimalSeparator ?? inferDecimalSeparator(header, rows, timestampIndex, decimalByDefault);
   const dimensions: string[] = [];
   const metrics: { name: string; type: MetricType }[] = [];
   for (let c = 0; c < header.length; c++) {
@@ -128,19 +126,28 @@ function chooseTimestampColumn(
   return chosen.index;
 }
 
-/** The sampled values of the columns that may be metrics (for the decimal separator). */
-function* metricCandidateValues(
+/**
+ * The decimal separator of a file whose schema is being inferred, from the columns that may be metrics: not the
+ * timestamp, not identifiers, and numbers (as `METRIC_NUMERIC_SHARE` of their values) with one separator or the
+ * other. A text column ("2.5" among words) decides nothing. The reading plan of that file takes this answer.
+ */
+export function inferDecimalSeparator(
   header: readonly string[],
   rows: readonly (readonly string[])[],
   timestampIndex: number,
-): Generator<string> {
+  byDefault: DecimalSeparator,
+): DecimalSeparator {
+  const dot = new NumberReader('.');
+  const comma = new NumberReader(',');
+  const values: string[] = [];
   for (let c = 0; c < header.length; c++) {
     if (c === timestampIndex || isIdentifierName(header[c] as string)) continue;
-    for (const row of rows) {
-      const value = row[c] ?? '';
-      if (value.trim() !== '') yield value;
-    }
+    const column = rows.map((row) => row[c] ?? '').filter((value) => value.trim() !== '');
+    const numeric = (reader: NumberReader) => column.filter((v) => !Number.isNaN(reader.read(v))).length;
+    const needed = column.length * METRIC_NUMERIC_SHARE;
+    if (column.length > 0 && (numeric(dot) >= needed || numeric(comma) >= needed)) values.push(...column);
   }
+  return detectDecimalSeparator(values, byDefault);
 }
 
 /** The metric type of column c, or null when it is a dimension. */

@@ -129,3 +129,10 @@ test('long values are integers within ±2^53', () => {
   assert.ok(!isLongValue(2 ** 53 + 2));
   assert.ok(!isLongValue(1.5));
 });
+
+test('found in review: a cell of 200,000 digits is a number (or not), never a RangeError', () => {
+  const digits = '1'.repeat(200_000);
+  assert.equal(parseNumber(digits), null, 'larger than a double holds');
+  assert.equal(parseNumber(`0.${digits}`), Number(`0.${digits}`));
+  assert.equal(parseNumber(`${digits}e5`), null);
+});

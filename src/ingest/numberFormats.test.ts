@@ -92,3 +92,17 @@ test('property: every notation of a number reads back as the same value', () => 
     { numRuns: 5000 },
   );
 });
+
+test('found in review: codes of things are not amounts, 0,250 is a decimal, percents are exact, long cells are quick', () => {
+  for (const text of ['SKU-12345', 'XYZ-001', 'ABC 123', '12 ABC']) assert.ok(Number.isNaN(dot.read(text)), text);
+  assert.equal(dot.read('12 CHF'), 12);
+  assert.ok(Number.isNaN(dot.read('0,250')), 'a thousands group never follows a leading 0');
+  assert.equal(detectDecimalSeparator(['0,250', '1,500']), ',');
+  assert.equal(dot.read('0.07%'), 0.0007);
+  const started = performance.now();
+  for (const cell of [`${'1'.repeat(100_000)}x`, `1${'\t'.repeat(100_000)}1`, `$${' '.repeat(100_000)}x`]) {
+    assert.ok(Number.isNaN(dot.read(cell)));
+    assert.ok(Number.isNaN(comma.read(cell)));
+  }
+  assert.ok(performance.now() - started < 200, 'linear, not quadratic');
+});

@@ -35,8 +35,10 @@ export class NumberReader {
   /** The number in `text`, or NaN. */
   read(text: string): number {
     this.decorated = false;
-    let s = text.trim().replace(/\u2212/g, '-');
-    if (s === '') return Number.NaN;
+    let s = text.trim();
+    // No number people write is this long; a longer cell is text (and no pattern below runs on it).
+    if (s === '' || s.length > MAX_NUMBER_CHARS) return Number.NaN;
+    s = s.replace(/\u2212/g, '-');
     let parenthesised = false;
     if (s.startsWith('(') && s.endsWith(')')) {
       parenthesised = true;
@@ -52,16 +54,8 @@ export class NumberReader {
       sign = -1; // "12,50 €-" and "12,50- €" both
       s = s.slice(0, -1).trim();
     }
-    let currency = false;
-    const prefixed = CURRENCY_BEFORE.exec(s);
-    const suffixed = prefixed ? null : CURRENCY_AFTER.exec(s);
-    if (prefixed) {
-      currency = true;
-      s = `${prefixed[1]}${prefixed[2]}`;
-    } else if (suffixed) {
-      currency = true;
-      s = suffixed[1] as string;
-    }
+    const currency = stripCurrency(s);
+    if (currency !== null) s = currency;
     if (s.startsWith('-') || s.startsWith('+')) {
       if (sign !== 0) return Number.NaN;
       sign = s.startsWith('-') ? -1 : 1;
@@ -73,37 +67,64 @@ export class NumberReader {
     }
     // Two signs ("-$-5", "(-5)") are not a number.
     if ((sign !== 0 && parenthesised) || /^[-+]|[-+]$/.test(s)) return Number.NaN;
-    const magnitude = this.#digits(s);
-    if (Number.isNaN(magnitude)) return Number.NaN;
-    this.decorated = percent || currency;
-    const value = percent ? magnitude / 100 : magnitude;
+    const digits = this.#digits(s);
+    if (digits === null) return Number.NaN;
+    // Exact decimal shifts: 0.07% is 0.0007, not 0.07 / 100 = 0.0007000000000000001.
+    const value = finite(Number(percent ? `${digits}e-2` : digits));
+    if (Number.isNaN(value)) return Number.NaN;
+    this.decorated = percent || currency !== null;
     return parenthesised || sign < 0 ? -value : value;
   }
 
-  /** An unsigned number with this file's separators: `1234.5`, `1,234.5`, `1.5e3` (decimal `.`); `1.234,5` (`,`). */
-  #digits(s: string): number {
+  /**
+   * An unsigned number with this file's separators, as plain decimal text: `1234.5`, `1,234.5`, `1.5e3` (decimal
+   * `.`); `1.234,5` (`,`). A thousands group never starts the number with 0 (`0,250` is not 250).
+   */
+  #digits(s: string): string | null {
     const decimal = this.decimalSeparator;
     const pattern = decimal === '.' ? DOT_DECIMAL : COMMA_DECIMAL;
     const m = pattern.exec(s);
-    if (m === null) {
-      if (decimal === '.' && PLAIN.test(s)) return finite(Number(s));
-      return Number.NaN;
-    }
+    if (m === null) return decimal === '.' && PLAIN.test(s) ? s : null;
     const integer = (m[1] as string).replace(/[^0-9]/g, '');
     const fraction = m[3] ?? '';
-    return finite(Number(fraction === '' ? integer : `${integer}.${fraction}`));
+    return fraction === '' ? integer : `${integer}.${fraction}`;
   }
 }
 
-/** A currency symbol or an ISO 4217 code (three capital letters) before or after the number. */
-const SYMBOLS = String.raw`(?:[$€£¥₹₩₽¢₺₪₫₴₦]|R\$|US\$|[A-Z]{3})`;
-const CURRENCY_BEFORE = new RegExp(String.raw`^(-?)\s*${SYMBOLS}\s*(.+)$`);
-const CURRENCY_AFTER = new RegExp(String.raw`^(.+?)\s*${SYMBOLS}$`);
+/** Longer (trimmed) cells are never numbers: every pattern below then runs on at most this many characters. */
+const MAX_NUMBER_CHARS = 400;
+
+/**
+ * ISO 4217 codes that exports put beside amounts. A list, not any three capital letters: "SKU-12345" and "ABC 123"
+ * are codes of things, not amounts.
+ */
+const CURRENCY_CODES = new Set(
+  (
+    'USD EUR GBP JPY CHF CAD AUD NZD CNY RMB HKD SGD SEK NOK DKK ISK PLN CZK HUF RON BGN HRK RSD UAH RUB TRY ILS AED ' +
+    'SAR QAR KWD BHD OMR EGP MAD NGN KES ZAR INR PKR BDT LKR IDR MYR THB PHP VND KRW TWD BRL MXN ARS CLP COP PEN UYU'
+  ).split(' '),
+);
+const SYMBOL_BEFORE = /^(-?)\s*(?:[$€£¥₹₩₽¢₺₪₫₴₦]|R\$|US\$|([A-Z]{3}))\s*/;
+const SYMBOL_AFTER = /(?:[$€£¥₹₩₽¢₺₪₫₴₦]|([A-Z]{3}))$/;
+
+/** The text without a currency symbol or code before or after the number (a sign before the symbol is kept), or null. */
+function stripCurrency(s: string): string | null {
+  const before = SYMBOL_BEFORE.exec(s);
+  if (before && (before[2] === undefined || CURRENCY_CODES.has(before[2])) && before[0].length < s.length) {
+    return `${before[1]}${s.slice(before[0].length)}`;
+  }
+  const after = SYMBOL_AFTER.exec(s);
+  if (after && (after[1] === undefined || CURRENCY_CODES.has(after[1])) && after.index > 0) {
+    return s.slice(0, after.index).trimEnd();
+  }
+  return null;
+}
+
 // `1,234,567.89` or `1234567.89` (thousands `,`, space, no-break space, narrow no-break space, or `'`).
-const DOT_DECIMAL = /^(\d{1,3}(?:([,\u00a0\u202f ']?)\d{3})?(?:\2\d{3})*|\d+)(?:\.(\d+))?$/;
+const DOT_DECIMAL = /^((?:[1-9]\d{0,2}(?:([,\u00a0\u202f ']?)\d{3})?(?:\2\d{3})*)|\d+)(?:\.(\d+))?$/;
 // `1.234.567,89` or `1234567,89` (thousands `.`, space, no-break space or narrow no-break space).
-const COMMA_DECIMAL = /^(\d{1,3}(?:([.\u00a0\u202f ]?)\d{3})?(?:\2\d{3})*|\d+)(?:,(\d+))?$/;
-const PLAIN = /^(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+const COMMA_DECIMAL = /^((?:[1-9]\d{0,2}(?:([.\u00a0\u202f ]?)\d{3})?(?:\2\d{3})*)|\d+)(?:,(\d+))?$/;
+const PLAIN = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 
 function finite(value: number): number {
   return Number.isFinite(value) ? value : Number.NaN;

@@ -39,6 +39,7 @@ export class ZonedClock {
           hour: 'numeric',
           minute: 'numeric',
           second: 'numeric',
+          era: 'short',
         });
   }
 
@@ -48,9 +49,10 @@ export class ZonedClock {
    */
   toInstant(wallMs: number): number {
     if (this.#format === null) return wallMs;
-    // Offset changes are far more than a day apart: the offsets 12 h either side are the only ones in play.
-    const before = this.offsetAt(wallMs - 43_200_000);
-    const after = this.offsetAt(wallMs + 43_200_000);
+    // Offset changes are days apart, and offsets are within ±14 h: the offsets 36 h either side of the wall time are
+    // the only ones in play.
+    const before = this.offsetAt(wallMs - 129_600_000);
+    const after = this.offsetAt(wallMs + 129_600_000);
     const first = Math.max(before, after);
     const second = Math.min(before, after);
     if (this.offsetAt(wallMs - first) === first) return wallMs - first;
@@ -60,24 +62,29 @@ export class ZonedClock {
 
   /** The zone's offset from UTC at an instant, in ms (wall time − UTC). */
   offsetAt(instant: number): number {
-    const format = this.#format;
-    if (format === null) return 0;
+    if (this.#format === null) return 0;
     const bucket = Math.floor(instant / QUARTER_HOUR_MS);
     const cached = this.#offsets.get(bucket);
-    if (cached !== undefined) return cached;
-    const parts = format.formatToParts(new Date(bucket * QUARTER_HOUR_MS));
-    const field = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-    const wall = Date.UTC(
-      field('year'),
-      field('month') - 1,
-      field('day'),
-      field('hour'),
-      field('minute'),
-      field('second'),
-    );
-    const offset = wall - bucket * QUARTER_HOUR_MS;
+    if (cached !== undefined) return Number.isNaN(cached) ? this.#exactOffset(instant) : cached;
+    // A quarter hour with one offset throughout is cached; one with a change inside it (a few historical ones, and
+    // zones whose changes fall between UTC quarter hours) is asked of Intl exactly each time.
+    const startOffset = this.#exactOffset(bucket * QUARTER_HOUR_MS);
+    const endOffset = this.#exactOffset((bucket + 1) * QUARTER_HOUR_MS - 1000);
     if (this.#offsets.size >= MAX_CACHED_OFFSETS) this.#offsets.clear();
-    this.#offsets.set(bucket, offset);
-    return offset;
+    this.#offsets.set(bucket, startOffset === endOffset ? startOffset : Number.NaN);
+    return startOffset === endOffset ? startOffset : this.#exactOffset(instant);
+  }
+
+  #exactOffset(instant: number): number {
+    const seconds = Math.floor(instant / 1000) * 1000;
+    const parts = (this.#format as Intl.DateTimeFormat).formatToParts(new Date(seconds));
+    const field = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+    const era = parts.find((p) => p.type === 'era')?.value;
+    const year = era === 'BC' || era === 'B' ? 1 - field('year') : field('year');
+    // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0–99 as 1900–1999.
+    const wall = new Date(0);
+    wall.setUTCFullYear(year, field('month') - 1, field('day'));
+    wall.setUTCHours(field('hour'), field('minute'), field('second'), 0);
+    return wall.getTime() - seconds;
   }
 }

@@ -46,6 +46,21 @@ test('each format reads its values, calendar-exact', () => {
   const seconds: TimestampFormat = { kind: 'epoch', unit: 'seconds' };
   assert.equal(iso(read(seconds, '1743431400')), '2025-03-31T14:30:00.000Z');
   assert.equal(iso(read(seconds, '5')), 'NaN', 'not a plausible instant');
+  assert.equal(iso(read(seconds, '-99999999999')), 'NaN', 'no negative epochs');
+  assert.equal(iso(read({ kind: 'epoch', unit: 'milliseconds' }, '20250301103000')), 'NaN', 'a compact date, not ms');
+  assert.equal(iso(read({ kind: 'epoch', unit: 'milliseconds' }, '202503011030')), 'NaN');
+  assert.equal(
+    iso(read({ kind: 'iso' }, '2025-03-15\u00a0')),
+    '2025-03-15T00:00:00.000Z',
+    'a no-break space is trimmed',
+  );
+  const nbsp = Buffer.from('3/15/2025\u00a0');
+  const mdyReader = new TimestampReader({ kind: 'numeric', order: 'MDY', separator: '/' }, utc);
+  assert.equal(
+    iso(mdyReader.readBytes(nbsp, 0, nbsp.length)),
+    '2025-03-15T00:00:00.000Z',
+    'bytes are read as detected',
+  );
   assert.equal(iso(read({ kind: 'epoch', unit: 'milliseconds' }, '1743431400123')), '2025-03-31T14:30:00.123Z');
   assert.equal(iso(read({ kind: 'iso' }, '2025-03-31T14:30:00+02:00')), '2025-03-31T12:30:00.000Z');
 });
@@ -134,7 +149,8 @@ test('property: for every format, writing an instant and reading it gives the in
   ];
   fc.assert(
     fc.property(fc.constantFrom(...formats), instants, fc.boolean(), (format, ms, twelveHour) => {
-      if (format.kind === 'epoch' && (ms < 1e11 || ms >= 1e14)) return; // plausible instants only
+      // plausible instants only: 9–10 digits of seconds, 13 of milliseconds
+      if (format.kind === 'epoch' && (ms < (format.unit === 'seconds' ? 1e11 : 1e12) || ms >= 1e13)) return;
       assert.equal(read(format, write(format, ms, twelveHour)), ms, write(format, ms, twelveHour));
     }),
     { numRuns: 3000 },
@@ -153,4 +169,17 @@ test('property: in a time zone, the wall-clock time read back is the time writte
     }),
     { numRuns: 2000 },
   );
+});
+
+test('found in review: zones 12 h and more from UTC, changes between quarter hours, years below 100', () => {
+  const auckland = new ZonedClock('Pacific/Auckland');
+  const isoReader = (clock: ZonedClock) => (text: string) =>
+    iso(new TimestampReader({ kind: 'iso' }, clock).read(text));
+  // 2025-09-28 02:30 does not exist in Auckland (NZST → NZDT): moved forward to 03:30 NZDT.
+  assert.equal(isoReader(auckland)('2025-09-28 02:30'), '2025-09-27T14:30:00.000Z');
+  // 2025-04-06 02:30 happens twice: the first, NZDT (+13).
+  assert.equal(isoReader(auckland)('2025-04-06 02:30'), '2025-04-05T13:30:00.000Z');
+  // St John's changed at 00:01 local time (2007–2011), between UTC quarter hours.
+  assert.equal(isoReader(new ZonedClock('America/St_Johns'))('2010-03-14 01:05'), '2010-03-14T03:35:00.000Z');
+  assert.equal(isoReader(new ZonedClock('Europe/Berlin'))('0050-06-01 10:00'), '0050-06-01T09:06:32.000Z');
 });

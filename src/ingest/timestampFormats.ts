@@ -100,8 +100,16 @@ const patterns = {
   monthNameDmy: new RegExp(
     String.raw`^(?:([A-Za-z]+),? )?(\d{1,2})(?:st|nd|rd|th)?[ -]([A-Za-z]{3,9})\.?,?[ -](\d{4})${TIME}${OFFSET}$`,
   ),
-  epoch: /^-?\d{1,16}(?:\.\d{1,9})?$/,
+  epoch: /^\d{9,13}(?:\.\d{1,9})?$/,
 };
+
+/** Longer (trimmed) values are never timestamps. */
+const MAX_TIMESTAMP_CHARS = 100;
+
+function hasNonAscii(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if ((bytes[i] as number) >= 0x80) return true;
+  return false;
+}
 
 /** Reads one column's timestamps in one format; `read` gives epoch ms, or NaN when the value does not fit. */
 export class TimestampReader {
@@ -127,28 +135,41 @@ export class TimestampReader {
   /** Epoch ms of bytes[start, end), or NaN. */
   readBytes(bytes: Uint8Array, start: number, end: number): number {
     if (this.format.kind === 'iso') {
-      const ms = parseTimestampBytes(bytes, start, end);
-      if (Number.isNaN(ms) || lastTimestamp.hadOffset || this.#clock.isUtc) return ms;
-      return this.#clock.toInstant(ms);
+      const ms = this.#iso(bytes, start, end);
+      // Not ASCII: maybe Unicode whitespace around it (a no-break space), which `read` trims as detection does.
+      if (Number.isNaN(ms) && hasNonAscii(bytes, start, end)) {
+        return this.read(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8'));
+      }
+      return ms;
     }
-    return this.read(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1'));
+    return this.read(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8'));
+  }
+
+  #iso(bytes: Uint8Array, start: number, end: number): number {
+    const ms = parseTimestampBytes(bytes, start, end);
+    if (Number.isNaN(ms) || lastTimestamp.hadOffset || this.#clock.isUtc) return ms;
+    return this.#clock.toInstant(ms);
   }
 
   /** Epoch ms of `text`, or NaN. */
   read(text: string): number {
     const value = text.trim();
+    // No timestamp is this long: a longer cell is text (and no pattern runs on it).
+    if (value.length > MAX_TIMESTAMP_CHARS) return Number.NaN;
     const format = this.format;
     if (format.kind === 'iso') {
       const bytes = Buffer.from(value, 'utf8');
-      return this.readBytes(bytes, 0, bytes.length);
+      return this.#iso(bytes, 0, bytes.length);
     }
     const m = (this.#pattern as RegExp).exec(value);
     if (m === null) return Number.NaN;
     if (format.kind === 'epoch') {
+      // Plausible instants only, 1973–2286: 9 or 10 digits of seconds, 13 of milliseconds. A count such as 5 is not
+      // a time, and neither are compact dates (20250301, 202503011030, 20250301103000).
+      const digits = value.indexOf('.') < 0 ? value.length : value.indexOf('.');
+      if (format.unit === 'seconds' ? digits < 9 || digits > 10 : digits !== 13) return Number.NaN;
       const n = Number(value);
-      const ms = format.unit === 'seconds' ? n * 1000 : n;
-      // Plausible instants only (1973–5138 in seconds, 1973–5138 in ms): a count such as 5 is not a time.
-      return Math.abs(ms) >= 1e11 && Math.abs(ms) < 1e14 ? Math.round(ms) : Number.NaN;
+      return Math.round(format.unit === 'seconds' ? n * 1000 : n);
     }
     let year: number;
     let month: number;
