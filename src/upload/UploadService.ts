@@ -4,6 +4,7 @@ import type { Shutdown } from '../app/Shutdown.ts';
 import type { AuditLog } from '../audit/AuditLog.ts';
 import { actorOf, type Principal, roleAtLeast } from '../auth/Principal.ts';
 import { type DataSourceStore, storeNameOf } from '../datasources/DataSourceStore.ts';
+import { retryTransient } from '../db/retryTransient.ts';
 import type { SqlDatabase } from '../db/SqlDatabase.ts';
 import { AppError } from '../errors/AppError.ts';
 import type { ReadingOptions } from '../ingest/readingOptions.ts';
@@ -163,52 +164,55 @@ export class UploadService {
       await objects.put(objectKey, Readable.from(inspection.stream, { objectMode: false }));
       const file = inspection.result();
       await input.beforeCommit?.();
-      return await db.transaction(async (tx) => {
-        const dataSource = await dataSources.ensure(principal.workspace, input.dataSourceName, tx);
-        const task = await tasks.markUploaded(taskId, { ...file, dataSourceName: dataSource.name }, tx);
-        if (!task) throw new AppError('UPLOAD_CANCELLED', `task ${taskId} was cancelled during its upload`);
-        if (input.idempotencyKey) {
-          const requestHash = uploadRequestHash({
-            dataSourceName: input.dataSourceName,
-            mode: input.mode,
-            allowDuplicate: input.allowDuplicate ?? false,
-            readingOptions: input.readingOptions ?? {},
-            sha256: file.sha256,
-          });
-          const prior = await this.#deps.idempotencyKeys.record(tx, {
-            workspace: principal.workspace,
-            key: input.idempotencyKey,
-            requestHash,
-            taskId,
-          });
-          if (prior) throw prior.requestHash === requestHash ? new RepeatOf(prior.taskId) : keyReused();
-        }
-        await jobs.sendIngest(taskId, tx);
-        const actor = actorOf(principal);
-        await audit.record(
-          {
-            workspace: principal.workspace,
-            actor,
-            action: 'upload.accepted',
-            target: taskId,
-            details: `${dataSource.name} ${input.mode}, ${file.sizeBytes} bytes, sha256 ${file.sha256}`,
-          },
-          tx,
-        );
-        if (input.mode === 'REPLACE') {
+      // The file is stored: a deadlock or a lost connection in this last transaction is tried again, not answered 503.
+      return await retryTransient(() =>
+        db.transaction(async (tx) => {
+          const dataSource = await dataSources.ensure(principal.workspace, input.dataSourceName, tx);
+          const task = await tasks.markUploaded(taskId, { ...file, dataSourceName: dataSource.name }, tx);
+          if (!task) throw new AppError('UPLOAD_CANCELLED', `task ${taskId} was cancelled during its upload`);
+          if (input.idempotencyKey) {
+            const requestHash = uploadRequestHash({
+              dataSourceName: input.dataSourceName,
+              mode: input.mode,
+              allowDuplicate: input.allowDuplicate ?? false,
+              readingOptions: input.readingOptions ?? {},
+              sha256: file.sha256,
+            });
+            const prior = await this.#deps.idempotencyKeys.record(tx, {
+              workspace: principal.workspace,
+              key: input.idempotencyKey,
+              requestHash,
+              taskId,
+            });
+            if (prior) throw prior.requestHash === requestHash ? new RepeatOf(prior.taskId) : keyReused();
+          }
+          await jobs.sendIngest(taskId, tx);
+          const actor = actorOf(principal);
           await audit.record(
             {
               workspace: principal.workspace,
               actor,
-              action: 'datasource.replace',
-              target: dataSource.name,
-              details: `task ${taskId} replaces the days its rows cover`,
+              action: 'upload.accepted',
+              target: taskId,
+              details: `${dataSource.name} ${input.mode}, ${file.sizeBytes} bytes, sha256 ${file.sha256}`,
             },
             tx,
           );
-        }
-        return task;
-      });
+          if (input.mode === 'REPLACE') {
+            await audit.record(
+              {
+                workspace: principal.workspace,
+                actor,
+                action: 'datasource.replace',
+                target: dataSource.name,
+                details: `task ${taskId} replaces the days its rows cover`,
+              },
+              tx,
+            );
+          }
+          return task;
+        }),
+      );
     } catch (error) {
       await objects.delete(objectKey).catch(() => {});
       await tasks.deletePending(taskId).catch(() => {});
