@@ -519,16 +519,27 @@ function schemaColumns(schema: DataSourceSchema): string[] {
 }
 
 /**
- * SCHEMA_MISMATCH unless the file's columns are the schema's (in any order). For JSON lines
- * (allowMissing) a schema column may be absent from the sampled keys (its values are null, as JSON
- * writers often drop null keys), but not the timestamp column.
+ * The schema's columns the file lacks, and the file's columns the schema lacks (any order). For JSON lines
+ * (allowMissing) a schema column may be absent from the sampled keys (its values are null, as JSON writers often
+ * drop null keys), but not the timestamp column.
  */
-function checkSameColumns(schema: DataSourceSchema, header: readonly string[], allowMissing: boolean): void {
+export function columnDifferences(
+  schema: DataSourceSchema,
+  header: readonly string[],
+  allowMissing: boolean,
+): { missing: string[]; extra: string[] } {
   const expected = schemaColumns(schema);
   const have = new Set(header);
   const want = new Set(expected);
-  const missing = expected.filter((c) => !have.has(c) && (!allowMissing || c === schema.timestampColumn));
-  const extra = header.filter((c) => !want.has(c));
+  return {
+    missing: expected.filter((c) => !have.has(c) && (!allowMissing || c === schema.timestampColumn)),
+    extra: header.filter((c) => !want.has(c)),
+  };
+}
+
+/** SCHEMA_MISMATCH unless the file's columns are the schema's (columnDifferences). */
+function checkSameColumns(schema: DataSourceSchema, header: readonly string[], allowMissing: boolean): void {
+  const { missing, extra } = columnDifferences(schema, header, allowMissing);
   if (missing.length === 0 && extra.length === 0) return;
   const parts: string[] = [];
   if (missing.length > 0) parts.push(`missing columns: ${describeColumns(missing)}`);

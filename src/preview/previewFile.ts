@@ -3,7 +3,7 @@ import { AppError } from '../errors/AppError.ts';
 import { isTimestampName } from '../ingest/columnNames.ts';
 import { detectFormat } from '../ingest/detectFormat.ts';
 import { detectColumnFormat } from '../ingest/inferSchema.ts';
-import { RowValidator } from '../ingest/RowValidator.ts';
+import { columnDifferences, RowValidator } from '../ingest/RowValidator.ts';
 import type { ReadingOptions } from '../ingest/readingOptions.ts';
 import { describeTimestampFormat } from '../ingest/timestampFormats.ts';
 import type { DataSourceSchema, RowRejection } from '../ingest/types.ts';
@@ -214,14 +214,4 @@ async function gunzipHead(head: Buffer, isWholeFile: boolean): Promise<{ content
     throw new AppError('UNSUPPORTED_FORMAT', `The gzip data is corrupt (${(error as Error).message}).`);
   }
   return { content: Buffer.concat(parts).subarray(0, PREVIEW_MAX_BYTES), complete };
-}
-
-function columnDifferences(schema: DataSourceSchema, header: readonly string[], allowMissing: boolean) {
-  const expected = [schema.timestampColumn, ...schema.dimensions, ...schema.metrics.map((m) => m.name)];
-  const have = new Set(header);
-  const want = new Set(expected);
-  return {
-    missing: expected.filter((c) => !have.has(c) && (!allowMissing || c === schema.timestampColumn)),
-    extra: header.filter((c) => !want.has(c)),
-  };
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type ChildServer, startChildServer } from '../support/childServer.ts';
 import { type ApiTarget, call, getTask, graphql, uploadViaRest, waitForTerminal } from '../support/client.ts';
+import { type DrillRow, drillRowLine, printDrillTable } from '../support/drillTable.ts';
 import { gate } from '../support/gate.ts';
 import { multipartBody, slowRequest } from '../support/rawMultipart.ts';
 import { startTestApp } from '../support/testApp.ts';
@@ -32,14 +33,6 @@ const FAST: Record<string, string> = {
 
 const crashDrillServer = new URL('../support/crashDrillServer.ts', import.meta.url).pathname;
 
-interface DrillRow {
-  drill: string;
-  recoveryMs: number;
-  outcome: string;
-  rowsLost: number;
-  rowsDuplicated: number;
-  filesLeft: number;
-}
 const table: DrillRow[] = [];
 
 /** A CSV of `rows` rows over `days` days; every row valid. */
@@ -99,13 +92,7 @@ describe('crash drills: kill -9 of the start command on the embedded default', (
   };
   after(async () => {
     for (const server of started) await server.kill();
-    console.log('\n| drill | runs | recovery after restart | outcome | rows lost | rows duplicated | files left |');
-    console.log('| --- | --- | --- | --- | --- | --- | --- |');
-    for (const row of table) {
-      console.log(
-        `| ${row.drill} | 1 | ${(row.recoveryMs / 1000).toFixed(1)} s | ${row.outcome} | ${row.rowsLost} | ${row.rowsDuplicated} | ${row.filesLeft} |`,
-      );
-    }
+    printDrillTable(table);
   });
 
   /**
@@ -309,9 +296,7 @@ describe('crash drill: PostgreSQL restarted while a task runs', () => {
       });
       assert.equal(inStore, rows);
       assert.deepEqual(left, []);
-      console.log(
-        `| PostgreSQL restarted mid-task (during the store load) | 1 | ${(recoveryMs / 1000).toFixed(1)} s | SUCCEEDED (attempt ${task.attempt}) | 0 | 0 | ${left.length} |`,
-      );
+      console.log(drillRowLine(table[table.length - 1] as DrillRow));
     } finally {
       await app.close();
     }

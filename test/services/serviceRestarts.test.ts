@@ -7,6 +7,7 @@ import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/clie
 import { storeNameOf } from '../../src/datasources/DataSourceStore.ts';
 import { loadServicesEnv, type ServicesEnv } from '../druid/servicesEnv.ts';
 import { getTask, type Task, uploadViaRest, waitForTerminal } from '../support/client.ts';
+import { type DrillRow, printDrillTable } from '../support/drillTable.ts';
 import { gate } from '../support/gate.ts';
 import { gateReads } from '../support/gatedReads.ts';
 import { readServicesEnv, s3Settings, servicesMissing } from '../support/servicesEnv.ts';
@@ -45,15 +46,6 @@ async function multipartUploads(services: ServicesEnv, prefix: string): Promise<
   return (page.Uploads ?? []).map((upload) => upload.Key ?? '');
 }
 
-interface DrillRow {
-  drill: string;
-  recoveryMs: number;
-  outcome: string;
-  rowsLost: number;
-  rowsDuplicated: number;
-  filesLeft: number;
-}
-
 describe('restart drills: the S3 API server and the Druid overlord killed mid-task', {
   skip: env ? false : servicesMissing,
 }, () => {
@@ -81,13 +73,7 @@ describe('restart drills: the S3 API server and the Druid overlord killed mid-ta
     await app?.close();
     // Whatever a failed drill left stopped is started again for the suites after this one.
     if (env) await restartServices();
-    console.log('\n| drill | runs | recovery after restart | outcome | rows lost | rows duplicated | files left |');
-    console.log('| --- | --- | --- | --- | --- | --- | --- |');
-    for (const row of table) {
-      console.log(
-        `| ${row.drill} | 1 | ${(row.recoveryMs / 1000).toFixed(1)} s | ${row.outcome} | ${row.rowsLost} | ${row.rowsDuplicated} | ${row.filesLeft} |`,
-      );
-    }
+    printDrillTable(table);
   });
 
   /**

@@ -4,7 +4,7 @@ import type { Services } from '../../app/Services.ts';
 import type { Principal } from '../../auth/Principal.ts';
 import { deleteDataSource } from '../../datasources/deleteDataSource.ts';
 import { AppError } from '../../errors/AppError.ts';
-import { readingOptionsFrom } from '../../ingest/readingOptions.ts';
+import { type ReadingOptions, readingOptionsFrom } from '../../ingest/readingOptions.ts';
 import { cancelTask } from '../../tasks/cancelTask.ts';
 import { type IngestionStatus, type IngestMode, ingestionStatuses } from '../../tasks/IngestionTask.ts';
 import { assertIdempotencyKey } from '../../upload/IdempotencyKeys.ts';
@@ -77,12 +77,7 @@ export async function restRoutes(app: FastifyInstance, options: { services: Serv
         const mode = parseMode(fields.get('mode'));
         const allowDuplicate = parseFlag(fields.get('allowDuplicate'), 'allowDuplicate');
         try {
-          const readingOptions = readingOptionsFrom({
-            timestampColumn: fields.get('timestampColumn'),
-            dateOrder: fields.get('dateOrder'),
-            timeZone: fields.get('timeZone'),
-            decimalSeparator: fields.get('decimalSeparator'),
-          });
+          const readingOptions = readingOptionsOf(fields);
           const task = await uploads.receive({
             principal,
             dataSourceName,
@@ -137,12 +132,7 @@ export async function restRoutes(app: FastifyInstance, options: { services: Serv
           const preview = await previews.preview({
             principal,
             dataSourceName,
-            reading: readingOptionsFrom({
-              timestampColumn: fields.get('timestampColumn'),
-              dateOrder: fields.get('dateOrder'),
-              timeZone: fields.get('timeZone'),
-              decimalSeparator: fields.get('decimalSeparator'),
-            }),
+            reading: readingOptionsOf(fields),
             file: part.file,
           });
           return reply.code(200).send(preview);
@@ -274,4 +264,14 @@ function parseMode(value: string | undefined): IngestMode {
   if (value === undefined || value === '' || value === 'APPEND') return 'APPEND';
   if (value === 'REPLACE') return 'REPLACE';
   throw new AppError('INVALID_REQUEST', `mode must be APPEND or REPLACE, got "${value.slice(0, 40)}"`);
+}
+
+/** The reading options among an upload's or a preview's multipart fields (checked: INVALID_REQUEST). */
+function readingOptionsOf(fields: Map<string, string>): ReadingOptions {
+  return readingOptionsFrom({
+    timestampColumn: fields.get('timestampColumn'),
+    dateOrder: fields.get('dateOrder'),
+    timeZone: fields.get('timeZone'),
+    decimalSeparator: fields.get('decimalSeparator'),
+  });
 }
