@@ -74,7 +74,7 @@ export function ambiguousDates(column: string, examples: readonly string[]): App
     'AMBIGUOUS_DATE_FORMAT',
     `Every sampled value of ${JSON.stringify(column)} reads both as month/day and as day/month (e.g. ${examples
       .slice(0, 3)
-      .map((e) => JSON.stringify(e))
+      .map((e) => JSON.stringify(e.length > 100 ? `${e.slice(0, 100)}…` : e))
       .join(', ')}). Upload again with dateOrder MDY or DMY.`,
   );
 }
@@ -101,7 +101,7 @@ function chooseTimestampColumn(
         'NO_TIMESTAMP_COLUMN',
         `The values of ${JSON.stringify(header[index])} do not read as dates and times in any supported format (e.g. ${detection.examples
           .slice(0, 3)
-          .map((e) => JSON.stringify(e))
+          .map((e) => JSON.stringify(e.length > 100 ? `${e.slice(0, 100)}…` : e))
           .join(', ')}).`,
       );
     }

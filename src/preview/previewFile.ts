@@ -140,7 +140,7 @@ export async function previewFile(
           nonEmpty: detection.nonEmpty,
           parsed: detection.parsed,
           parseRate: detection.nonEmpty === 0 ? 0 : detection.parsed / detection.nonEmpty,
-          counterExamples: detection.counterExamples,
+          counterExamples: detection.counterExamples.map(shorten),
         };
       }
       return {
@@ -150,20 +150,16 @@ export async function previewFile(
         nonEmpty: detection.nonEmpty,
         parsed: detection.kind === 'ambiguous' ? detection.nonEmpty : 0,
         parseRate: detection.kind === 'ambiguous' ? 1 : 0,
-        counterExamples: detection.examples,
+        counterExamples: detection.examples.map(shorten),
       };
     });
   const schema = validator.schema ?? stored ?? null;
   const plan = sample?.plan ?? null;
   const columns = schema ? ['__time', ...schema.dimensions, ...schema.metrics.map((m) => m.name)] : [];
-  const storedRows = Buffer.concat(output)
-    .toString('latin1')
-    .split('\n', PREVIEW_ROWS)
-    .filter((line) => line !== '')
-    .map((line) => {
-      const object = JSON.parse(line) as Record<string, unknown>;
-      return columns.map((c) => (object[c] === null || object[c] === undefined ? null : String(object[c])));
-    });
+  const storedRows = firstLines(output, PREVIEW_ROWS).map((line) => {
+    const object = JSON.parse(line) as Record<string, unknown>;
+    return columns.map((c) => (object[c] === null || object[c] === undefined ? null : shorten(String(object[c]))));
+  });
   const fits = stored ? columnDifferences(stored, header, detected.format === 'jsonl') : null;
   return {
     format: detected.format,
@@ -214,4 +210,30 @@ async function gunzipHead(head: Buffer, isWholeFile: boolean): Promise<{ content
     throw new AppError('UNSUPPORTED_FORMAT', `The gzip data is corrupt (${(error as Error).message}).`);
   }
   return { content: Buffer.concat(parts).subarray(0, PREVIEW_MAX_BYTES), complete };
+}
+
+/** A preview shows at most this many characters of a value (a row may be 16 MiB; the answer stays small). */
+const PREVIEW_CELL_CHARS = 200;
+
+function shorten(value: string): string {
+  return value.length > PREVIEW_CELL_CHARS ? `${value.slice(0, PREVIEW_CELL_CHARS)}…` : value;
+}
+
+/** The first `count` JSON lines of the validated output, without joining or decoding the rest of it. */
+function firstLines(chunks: readonly Buffer[], count: number): string[] {
+  const lines: string[] = [];
+  let carry = '';
+  for (const chunk of chunks) {
+    let from = 0;
+    while (lines.length < count) {
+      const end = chunk.indexOf(10, from);
+      if (end < 0) break;
+      lines.push(carry + chunk.toString('latin1', from, end));
+      carry = '';
+      from = end + 1;
+    }
+    if (lines.length >= count) break;
+    carry += chunk.toString('latin1', from);
+  }
+  return lines.filter((line) => line !== '');
 }

@@ -89,6 +89,19 @@ describe('previews: what an upload would do, before anything is stored', () => {
     assert.equal((other.body.problem as { code: string }).code, 'SCHEMA_MISMATCH');
   });
 
+  test('a huge cell is shortened in the answer (a preview stays small whatever the row)', async () => {
+    const note = 'n'.repeat(1024 * 1024);
+    const answer = await previewViaRest(app, {
+      dataSourceName: 'preview_wide',
+      filename: 'wide.csv',
+      content: `sold_at,note,units\n2025-03-01T10:00:00Z,${note},1\n`,
+    });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body).slice(0, 300));
+    const rows = answer.body.rows as string[][];
+    assert.equal(rows[0]?.[1], `${'n'.repeat(200)}…`);
+    assert.ok(JSON.stringify(answer.body).length < 20_000);
+  });
+
   test('a file over 10 MB: only its first 10 MB are read; a binary file is UNSUPPORTED_FORMAT; nothing stored', async () => {
     const row = '2025-03-01T10:00:00Z,store-1,3\n';
     const big = `sold_at,store,units\n${row.repeat(Math.ceil((12 * 1024 * 1024) / row.length))}`;
