@@ -1,4 +1,4 @@
-import type { DataSourceSchema } from '../ingest/types.ts';
+import type { DataSourceSchema, ValidatedFormat } from '../ingest/types.ts';
 import type { IngestMode, TaskLedger } from '../tasks/IngestionTask.ts';
 
 /** Lineage: every loaded row carries the id of the task that loaded it. */
@@ -12,12 +12,14 @@ export interface LoadRequest {
   /** 1 on the first attempt of the task, then 2, 3, … (a retried job is a new attempt). */
   attempt: number;
   /**
-   * A local JSON-lines file of validated rows, as RowValidator writes them. A store that reads it from elsewhere (Druid:
-   * from the S3 bucket) copies it there itself.
+   * A local file of validated rows, as RowValidator writes them in the store's `validatedFormat`. A store that reads it
+   * from elsewhere (Druid: from the S3 bucket) copies it there itself.
    */
   validatedFile: string;
   /** Rows in the validated file. */
   rowCount: number;
+  /** The validated file's longest row, in bytes (its reader may need a bigger line buffer). */
+  longestRowBytes?: number;
   /** APPEND adds the rows; REPLACE first removes every row of the data source inside `interval`. */
   mode: IngestMode;
   /** Whole UTC days covering the file's rows, [start, end); null when the file has no valid rows. */
@@ -63,6 +65,8 @@ export interface DataSourceSummary {
 /** Where validated rows end up: embedded DuckDB, or Apache Druid in production. */
 export interface AnalyticsStore {
   readonly kind: 'duckdb' | 'druid';
+  /** How the worker writes the validated rows for `load` (types.ts: ValidatedFormat). */
+  readonly validatedFormat: ValidatedFormat;
   /** Loads a task's rows; running it again for the same task replaces that task's rows (safe to retry). */
   load(request: LoadRequest): Promise<void>;
   /**

@@ -13,9 +13,12 @@ import {
 } from './AnalyticsStore.ts';
 import { findLedgerDifferences } from './ledger.ts';
 
+const DUCKDB_DEFAULT_MAX_LINE = 2 * 1024 * 1024;
+
 /** Embedded analytics store: one DuckDB file, one table per data source, a lineage column on every row. */
 export class DuckDbAnalyticsStore implements AnalyticsStore {
   readonly kind = 'duckdb';
+  readonly validatedFormat = 'csv' as const;
   readonly #instance: DuckDBInstance;
   readonly #connection: DuckDBConnection;
   /** DuckDB allows one writer; operations on the shared connection run one after another. */
@@ -42,7 +45,18 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     const table = quote(request.storeName);
     const columns = columnTypes(schema);
     const definition = columns.map(([name, type]) => `${quote(name)} ${type}`).join(', ');
-    const jsonColumns = columns.map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`).join(', ');
+    // The validated CSV (RowConverter): epoch ms, the dimensions, the metrics; the task id is added here.
+    const fileColumns = [
+      `'__time_ms': 'BIGINT'`,
+      ...columns.slice(1, -1).map(([name, type], i) => `${sqlString(`c${i}`)}: ${sqlString(type)}`),
+    ].join(', ');
+    // DuckDB reads lines up to 2 MB by default, in buffers of 16 lines; only a file with longer rows gets bigger ones.
+    const lineBytes = (request.longestRowBytes ?? 0) + 1024;
+    const longLines =
+      lineBytes > DUCKDB_DEFAULT_MAX_LINE ? `, max_line_size = ${lineBytes}, buffer_size = ${2 * lineBytes}` : '';
+    const selected = ['epoch_ms(__time_ms)', ...columns.slice(1, -1).map((_, i) => `c${i}`), sqlString(taskId)].join(
+      ', ',
+    );
     // One transaction: the table (first load), the task's earlier rows out, REPLACE's days out, the rows in, the ledger
     // checked, the commit point passed, COMMIT. Any failure rolls all of it back: the rows are visible only once the
     // task may succeed, and never for a cancelled task.
@@ -59,8 +73,8 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         }
         await this.#connection.run(
           `INSERT INTO ${table} (${columns.map(([name]) => quote(name)).join(', ')})
-           SELECT * FROM read_json(${sqlString(request.validatedFile)}, format = 'newline_delimited',
-             columns = {${jsonColumns}})`,
+           SELECT ${selected} FROM read_csv(${sqlString(request.validatedFile)}, header = false, auto_detect = false,
+             delim = ',', quote = '"', escape = '"', nullstr = '', columns = {${fileColumns}}${longLines})`,
         );
         const loaded = await this.#totals(request.storeName, schema, taskId);
         const differences = findLedgerDifferences(schema, request.ledger, loaded);

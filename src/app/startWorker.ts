@@ -1,3 +1,4 @@
+import { ValidationThreads } from '../ingest/parallel/ValidationThreads.ts';
 import { TaskAttempts } from '../tasks/TaskAttempts.ts';
 import { IngestionWorker } from '../worker/IngestionWorker.ts';
 import { TaskSweeper } from '../worker/TaskSweeper.ts';
@@ -12,6 +13,7 @@ import type { Services } from './Services.ts';
 export async function startWorker(services: Services): Promise<() => Promise<void>> {
   const { config, db, tasks, rejections, dataSources, objects, analytics, jobs, log } = services;
   const attempts = new TaskAttempts(db);
+  const validationThreads = config.validationThreads > 0 ? new ValidationThreads(config.validationThreads) : null;
   const worker = new IngestionWorker({
     attempts,
     rejections,
@@ -26,6 +28,7 @@ export async function startWorker(services: Services): Promise<() => Promise<voi
       maxColumns: config.security.maxColumns,
       maxStoredRejections: config.maxStoredRejections,
     },
+    validationThreads,
     stopping: services.shutdown.signal,
     log,
   });
@@ -54,5 +57,6 @@ export async function startWorker(services: Services): Promise<() => Promise<voi
   return async () => {
     clearInterval(timer);
     await jobs.stopWorking({ wait: true });
+    await validationThreads?.close();
   };
 }

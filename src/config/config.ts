@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { assertTrustProxy } from '../api/security/clientAddress.ts';
 
@@ -21,6 +22,11 @@ export interface Config {
   /** A gzip upload may decompress to at most this many bytes (guards against gzip bombs). */
   maxDecompressedBytes: number;
   workerConcurrency: number;
+  /**
+   * Threads that validate a file's rows besides the worker's own (0: the worker alone). Shared by the process's jobs.
+   * Default: the machine's cores.
+   */
+  validationThreads: number;
   /** Raw files and rejections of tasks finished longer ago are removed (task rows stay); undefined: kept. */
   retentionDays: number | undefined;
   /** How often the worker sweeps for lost jobs, dead uploads and left-over files. */
@@ -171,6 +177,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     maxStoredRejections: integer(env, 'MAX_STORED_REJECTIONS', 10_000, 0, 10_000_000),
     maxDecompressedBytes: integer(env, 'MAX_DECOMPRESSED_BYTES', 20 * GIB, 1, Number.MAX_SAFE_INTEGER),
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 1, 1, 64),
+    validationThreads: integer(env, 'VALIDATION_THREADS', availableParallelism(), 0, 64),
     shutdownGraceSeconds: integer(env, 'SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
     retentionDays:
       optional(env, 'RETENTION_DAYS') === undefined ? undefined : integer(env, 'RETENTION_DAYS', 0, 1, 36_500),

@@ -56,6 +56,16 @@ export class DelimitedTokenizer {
     this.#delimiter = delimiter.charCodeAt(0);
   }
 
+  /** No row waits for more bytes: the next byte pushed starts a row. */
+  get atRowStart(): boolean {
+    return this.#pending === null && this.#slow === null;
+  }
+
+  /** The 1-based line the next row starts on. */
+  get line(): number {
+    return this.#line;
+  }
+
   /** Calls onRow for every complete non-empty row; with final, also for the last one. */
   push(chunk: Buffer, final: boolean, onRow: (row: TokenizedRow) => void): void {
     let rest = chunk;

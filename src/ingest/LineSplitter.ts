@@ -32,6 +32,16 @@ export class LineSplitter {
   #longLength = 0;
   #longInvalid = false;
 
+  /** No line waits for more bytes. */
+  get atLineStart(): boolean {
+    return this.#pending === null && this.#long === null;
+  }
+
+  /** The 1-based number of the next line. */
+  get line(): number {
+    return this.#line;
+  }
+
   push(chunk: Buffer, final: boolean, onLine: LineHandler): void {
     const buf = this.#pending === null ? chunk : Buffer.concat([this.#pending, chunk]);
     this.#pending = null;

@@ -5,7 +5,7 @@ import type { ReadingPlan } from './readingPlan.ts';
 import { MAX_ROW_BYTES, type TokenizedRow } from './TokenizedRow.ts';
 import { writeIsoTimestamp } from './timestamp.ts';
 import { describeTimestampFormat, exampleOf, type TimestampReader } from './timestampFormats.ts';
-import type { DataSourceSchema, RowRejectionCode } from './types.ts';
+import type { DataSourceSchema, RowRejectionCode, ValidatedFormat } from './types.ts';
 
 const encoder = new TextEncoder();
 const HEX = encoder.encode('0123456789abcdef');
@@ -49,6 +49,12 @@ export class RowConverter {
   readonly #pointDecimal: boolean;
   readonly #invalidTimestamp: string;
   readonly #invalidNumber: string;
+  /** Writes CSV rows instead of JSON lines. */
+  readonly #csv: boolean;
+  readonly #csvFixedBytes: number;
+
+  /** The longest row written so far, in bytes (a store's reader may need to be told). */
+  longestRow = 0;
 
   // ledger of valid rows
   minTime = Number.POSITIVE_INFINITY;
@@ -61,7 +67,13 @@ export class RowConverter {
   column: string | null = null;
   message = '';
 
-  constructor(schema: DataSourceSchema, header: readonly string[], taskId: string, plan: ReadingPlan) {
+  constructor(
+    schema: DataSourceSchema,
+    header: readonly string[],
+    taskId: string,
+    plan: ReadingPlan,
+    output: ValidatedFormat = 'jsonl',
+  ) {
     const indexOf = (name: string): number => {
       const i = header.indexOf(name);
       if (i < 0) throw new Error(`column ${name} is not in the header`);
@@ -87,6 +99,8 @@ export class RowConverter {
     for (const key of this.#dimensionNull) fixed += key.length + 6;
     for (const key of this.#metricKey) fixed += key.length + 32;
     this.#fixedBytes = fixed;
+    this.#csv = output === 'csv';
+    this.#csvFixedBytes = 24 + (schema.dimensions.length + 1) * 3 + schema.metrics.length * 33;
     this.#timestamp = plan.timestamp;
     this.#numbers = plan.numbers;
     this.#pointDecimal = plan.numbers.decimalSeparator === '.';
@@ -175,10 +189,45 @@ export class RowConverter {
     }
 
     // the row is valid: write it
+    const before = out.length;
+    if (this.#csv) this.#writeCsv(bytes, starts, ends, count, time, out);
+    else this.#writeJson(bytes, starts, ends, count, time, out);
+    if (out.length - before > this.longestRow) this.longestRow = out.length - before;
+    this.#addToSums();
+    if (time < this.minTime) this.minTime = time;
+    if (time > this.maxTime) this.maxTime = time;
+    return true;
+  }
+
+  /** Adds the row's metric values to the sums (Neumaier summation keeps them accurate over millions of rows). */
+  #addToSums(): void {
+    const values = this.#metricValue;
+    const sums = this.#sums;
+    const compensation = this.#compensation;
+    for (let k = 0; k < values.length; k++) {
+      const v = values[k] as number;
+      if (Number.isNaN(v)) continue;
+      const sum = sums[k] as number;
+      const t = sum + v;
+      compensation[k] = (compensation[k] as number) + (Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum);
+      sums[k] = t;
+    }
+  }
+
+  #writeJson(
+    bytes: Buffer,
+    starts: Int32Array,
+    ends: Int32Array,
+    count: number,
+    time: number,
+    out: OutputBuffer,
+  ): void {
+    const values = this.#metricValue;
+    const metricStart = this.#metricStart;
+    const metricEnd = this.#metricEnd;
     out.reserve(this.#fixedBytes + 6 * ((ends[count - 1] as number) - (starts[0] as number)));
-    const o0 = out.length;
     const b = out.bytes;
-    let o = copy(this.#prefix, b, o0);
+    let o = copy(this.#prefix, b, out.length);
     o = writeIsoTimestamp(b, o, time);
     b[o++] = 34;
     const dimensionIndex = this.#dimensionIndex;
@@ -222,8 +271,6 @@ export class RowConverter {
       }
     }
     const metricKey = this.#metricKey;
-    const sums = this.#sums;
-    const compensation = this.#compensation;
     for (let k = 0; k < values.length; k++) {
       o = copy(metricKey[k] as Uint8Array, b, o);
       const v = values[k] as number;
@@ -239,17 +286,69 @@ export class RowConverter {
         const text = String(v);
         for (let i = 0; i < text.length; i++) b[o++] = text.charCodeAt(i);
       }
-      // Neumaier summation keeps double sums accurate over millions of rows
-      const sum = sums[k] as number;
-      const t = sum + v;
-      compensation[k] = (compensation[k] as number) + (Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum);
-      sums[k] = t;
     }
     o = copy(this.#suffix, b, o);
     out.length = o;
-    if (time < this.minTime) this.minTime = time;
-    if (time > this.maxTime) this.maxTime = time;
-    return true;
+  }
+
+  /**
+   * time,dimensions…,metrics…\n: the instant as epoch ms, a dimension as its UTF-8 bytes (quoted, quotes doubled, when
+   * it holds a comma, a quote or a line break), an empty cell for null; no task id (the store adds it).
+   */
+  #writeCsv(bytes: Buffer, starts: Int32Array, ends: Int32Array, count: number, time: number, out: OutputBuffer): void {
+    out.reserve(this.#csvFixedBytes + 2 * ((ends[count - 1] as number) - (starts[0] as number)));
+    const b = out.bytes;
+    let o = writeInteger(b, out.length, time);
+    const dimensionIndex = this.#dimensionIndex;
+    for (let k = 0; k < dimensionIndex.length; k++) {
+      const c = dimensionIndex[k] as number;
+      const s = starts[c] as number;
+      const e = ends[c] as number;
+      b[o++] = 44;
+      let special = false;
+      const o1 = o;
+      for (let i = s; i < e; i++) {
+        const x = bytes[i] as number;
+        if (x === 44 || x === 34 || x === 10 || x === 13) {
+          special = true;
+          break;
+        }
+        b[o++] = x;
+      }
+      if (special) {
+        o = o1;
+        b[o++] = 34;
+        for (let i = s; i < e; i++) {
+          const x = bytes[i] as number;
+          if (x === 34) b[o++] = 34;
+          b[o++] = x;
+        }
+        b[o++] = 34;
+      }
+    }
+    const values = this.#metricValue;
+    const metricStart = this.#metricStart;
+    const metricEnd = this.#metricEnd;
+    for (let k = 0; k < values.length; k++) {
+      b[o++] = 44;
+      const v = values[k] as number;
+      if (Number.isNaN(v)) continue;
+      const s = metricStart[k] as number;
+      if (s >= 0) {
+        const e = metricEnd[k] as number;
+        for (let i = s; i < e; i++) b[o++] = bytes[i] as number;
+      } else {
+        const text = String(v);
+        for (let i = 0; i < text.length; i++) b[o++] = text.charCodeAt(i);
+      }
+    }
+    b[o++] = 10;
+    out.length = o;
+  }
+
+  /** The running sum of metric k and its compensation (to add partial sums of a file's parts exactly as one). */
+  sumParts(k: number): [number, number] {
+    return [this.#sums[k] as number, this.#compensation[k] as number];
   }
 
   /** Sum of metric k over the valid rows so far. */
@@ -263,6 +362,23 @@ export class RowConverter {
     this.message = message;
     return false;
   }
+}
+
+/** Writes an integer (|n| < 2^53) in decimal. */
+function writeInteger(b: Uint8Array, offset: number, n: number): number {
+  let o = offset;
+  let v = n;
+  if (v < 0) {
+    b[o++] = 45;
+    v = -v;
+  }
+  let digits = 1;
+  for (let p = 10; p <= v; p *= 10) digits++;
+  for (let i = o + digits - 1; i >= o; i--) {
+    b[i] = 48 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+  return o + digits;
 }
 
 /** Copies a constant (TypedArray#set is cheaper than a byte loop beyond a few bytes). */

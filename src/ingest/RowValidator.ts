@@ -8,7 +8,13 @@ import { LineSplitter } from './LineSplitter.ts';
 import { OutputBuffer } from './OutputBuffer.ts';
 import { RowConverter } from './RowConverter.ts';
 import type { ReadingOptions } from './readingOptions.ts';
-import { planReading, type ReadingPlan } from './readingPlan.ts';
+import {
+  describePlan,
+  planFromDescription,
+  planReading,
+  type ReadingPlan,
+  type ReadingPlanDescription,
+} from './readingPlan.ts';
 import { MAX_ROW_BYTES, TokenizedRow } from './TokenizedRow.ts';
 import type {
   DataSourceSchema,
@@ -16,6 +22,7 @@ import type {
   RejectionCounts,
   RowRejection,
   RowRejectionCode,
+  ValidatedFormat,
   ValidationBatch,
   ValidationSummary,
 } from './types.ts';
@@ -28,6 +35,8 @@ export interface RowValidatorOptions {
   reading?: ReadingOptions;
   /** The field delimiter of a delimited file (detectFormat); default `,` for CSV and tab for TSV. */
   delimiter?: Delimiter;
+  /** How valid rows are written (types.ts). Default JSON lines. */
+  output?: ValidatedFormat;
   /** Keep the sampled rows as strings once the schema is known (`sample`, for a preview). */
   keepSample?: boolean;
   taskId: string;
@@ -42,6 +51,26 @@ export interface RowValidatorOptions {
    * counted per code, so memory does not grow with them. Default: all.
    */
   maxRejectionDetails?: number;
+  /**
+   * Validate a later part of a file, from a row start, whose header and reading plan the file's first part (its own
+   * RowValidator) already decided: no header row, no sample, no BOM. Lines are counted from 1 at the part's start;
+   * end() reports no file-level errors (the whole file's validator does). With it, `schema` must be given.
+   */
+  continueFrom?: { header: readonly string[]; plan: ReadingPlanDescription };
+}
+
+/** The totals of the rows validated so far, in a form that adds up across the parts of a file. */
+export interface PartialTotals {
+  rowsTotal: number;
+  rowsValid: number;
+  rejectionCounts: RejectionCounts;
+  minTime: number;
+  maxTime: number;
+  /** The longest valid row written, in bytes. */
+  longestRow: number;
+  /** Per metric (schema order): the running sum and its Neumaier compensation. */
+  sums: number[];
+  compensations: number[];
 }
 
 export const DEFAULT_MAX_COLUMNS = 500;
@@ -87,6 +116,7 @@ export class RowValidator {
   readonly #reading: ReadingOptions;
   readonly #delimiter: Delimiter;
   readonly #keepSample: boolean;
+  readonly #output: ValidatedFormat;
   #sampleStrings: { header: string[]; rows: string[][]; plan: ReadingPlan | null } | null = null;
   readonly #tokenizer: DelimitedTokenizer | null;
   readonly #lines: LineSplitter | null;
@@ -105,6 +135,8 @@ export class RowValidator {
   #started = false;
   #bomPrefix: Buffer | null = null;
   #ended = false;
+  #continuing = false;
+  #plan: ReadingPlan | null = null;
 
   #rowsTotal = 0;
   #rowsValid = 0;
@@ -120,11 +152,71 @@ export class RowValidator {
     this.#givenSchema = options.schema;
     this.#reading = options.reading ?? {};
     this.#keepSample = options.keepSample ?? false;
+    this.#output = options.output ?? 'jsonl';
     this.#schema = options.schema;
     this.#delimiter = options.delimiter ?? (options.format === 'tsv' ? '\t' : ',');
     this.#tokenizer = options.format === 'jsonl' ? null : new DelimitedTokenizer(this.#delimiter);
     this.#lines = options.format === 'jsonl' ? new LineSplitter() : null;
     if (options.format === 'jsonl') this.#sample = [];
+    const from = options.continueFrom;
+    if (from) {
+      if (options.schema === null) throw new Error('RowValidator: continueFrom needs the schema');
+      this.#continuing = true;
+      this.#started = true;
+      this.#sample = null;
+      this.#header = [...from.header];
+      this.#headerIndex = new Map(from.header.map((name, i) => [name, i]));
+      this.#converter = new RowConverter(
+        options.schema,
+        from.header,
+        this.#taskId,
+        planFromDescription(from.plan),
+        this.#output,
+      );
+    }
+  }
+
+  /**
+   * True when every byte pushed so far belongs to a complete row (no row waits for more bytes): the next byte starts
+   * a row, so the rest of the file may be validated by another validator (continueFrom).
+   */
+  get atRowStart(): boolean {
+    if (this.#bomPrefix !== null) return false;
+    return this.#tokenizer !== null ? this.#tokenizer.atRowStart : (this.#lines as LineSplitter).atLineStart;
+  }
+
+  /** Physical lines completed so far (line breaks seen outside a waiting row), counting the header line. */
+  get linesConsumed(): number {
+    return (this.#tokenizer !== null ? this.#tokenizer.line : (this.#lines as LineSplitter).line) - 1;
+  }
+
+  /** How the rest of the file is read, once the schema is known: the header and the reading plan (continueFrom). */
+  get continuation(): { header: string[]; plan: ReadingPlanDescription } | null {
+    if (this.#converter === null || this.#header === null || this.#plan === null) return null;
+    return { header: [...this.#header], plan: describePlan(this.#plan) };
+  }
+
+  /** Totals so far, to be added to those of the file's other parts. */
+  partialTotals(): PartialTotals {
+    const converter = this.#converter;
+    const metrics = this.#schema?.metrics.length ?? 0;
+    const sums: number[] = [];
+    const compensations: number[] = [];
+    for (let k = 0; k < metrics; k++) {
+      const [sum, compensation] = converter ? converter.sumParts(k) : [0, 0];
+      sums.push(sum);
+      compensations.push(compensation);
+    }
+    return {
+      rowsTotal: this.#rowsTotal,
+      rowsValid: this.#rowsValid,
+      rejectionCounts: { ...this.#rejectionCounts },
+      minTime: converter ? converter.minTime : Number.POSITIVE_INFINITY,
+      maxTime: converter ? converter.maxTime : Number.NEGATIVE_INFINITY,
+      longestRow: converter ? converter.longestRow : 0,
+      sums,
+      compensations,
+    };
   }
 
   /**
@@ -167,6 +259,7 @@ export class RowValidator {
     if (this.#ended) throw new Error('RowValidator.end() called twice');
     this.#ended = true;
     this.#feed(Buffer.alloc(0), true);
+    if (this.#continuing) return this.#takeBatch();
     if (this.#format !== 'jsonl' && this.#header === null) {
       throw new AppError('EMPTY_FILE', 'The file has no header row.');
     }
@@ -441,7 +534,8 @@ export class RowValidator {
           };
     const plan = planReading(schema, header, rows, reading, this.#format, decimalByDefault);
     if (this.#sampleStrings) this.#sampleStrings.plan = plan;
-    const converter = new RowConverter(schema, header, this.#taskId, plan);
+    this.#plan = plan;
+    const converter = new RowConverter(schema, header, this.#taskId, plan, this.#output);
     this.#converter = converter;
     for (const sampled of sample) this.#replay(converter, sampled);
   }
@@ -479,7 +573,8 @@ export class RowValidator {
     const rows = sampledValues(sample, header);
     const plan = planReading(schema, header, rows, jsonReading(this.#reading), 'jsonl');
     if (this.#keepSample) this.#sampleStrings = { header: [...header], rows, plan };
-    const converter = new RowConverter(schema, header, this.#taskId, plan);
+    this.#plan = plan;
+    const converter = new RowConverter(schema, header, this.#taskId, plan, this.#output);
     this.#converter = converter;
     for (const sampled of sample) this.#convertJson(converter, sampled);
   }

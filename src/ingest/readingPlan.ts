@@ -1,7 +1,7 @@
 import { ambiguousDates, detectColumnFormat } from './inferSchema.ts';
 import { type DecimalSeparator, detectDecimalSeparator, NumberReader } from './numberFormats.ts';
 import type { ReadingOptions } from './readingOptions.ts';
-import { TimestampReader } from './timestampFormats.ts';
+import { type TimestampFormat, TimestampReader } from './timestampFormats.ts';
 import { ZonedClock } from './timeZones.ts';
 import type { DataSourceSchema, FileFormat } from './types.ts';
 
@@ -9,6 +9,28 @@ import type { DataSourceSchema, FileFormat } from './types.ts';
 export interface ReadingPlan {
   timestamp: TimestampReader;
   numbers: NumberReader;
+}
+
+/** A reading plan as plain data, to rebuild it in another thread. */
+export interface ReadingPlanDescription {
+  timestampFormat: TimestampFormat;
+  timeZone: string;
+  decimalSeparator: DecimalSeparator;
+}
+
+export function describePlan(plan: ReadingPlan): ReadingPlanDescription {
+  return {
+    timestampFormat: plan.timestamp.format,
+    timeZone: plan.timestamp.zone,
+    decimalSeparator: plan.numbers.decimalSeparator,
+  };
+}
+
+export function planFromDescription(description: ReadingPlanDescription): ReadingPlan {
+  return {
+    timestamp: new TimestampReader(description.timestampFormat, new ZonedClock(description.timeZone)),
+    numbers: new NumberReader(description.decimalSeparator),
+  };
 }
 
 /**

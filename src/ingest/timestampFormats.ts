@@ -117,6 +117,11 @@ export class TimestampReader {
   readonly #clock: ZonedClock;
   readonly #pattern: RegExp | null;
 
+  /** The time zone of values without an offset. */
+  get zone(): string {
+    return this.#clock.zone;
+  }
+
   constructor(format: TimestampFormat, clock: ZonedClock) {
     this.format = format;
     this.#clock = clock;

@@ -1,6 +1,12 @@
 /** The formats an upload can have once decompressed. */
 export type FileFormat = 'csv' | 'tsv' | 'jsonl';
 
+/**
+ * How valid rows are written for the analytics store: JSON lines with ISO instants and the task id (Druid), or compact
+ * CSV with epoch-ms instants and no task id (DuckDB, which adds it while loading).
+ */
+export type ValidatedFormat = 'jsonl' | 'csv';
+
 /** `long`: integers within ±2^53; `double`: any finite number. */
 export type MetricType = 'long' | 'double';
 

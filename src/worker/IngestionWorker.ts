@@ -8,6 +8,7 @@ import { findLedgerDifferences } from '../analytics/ledger.ts';
 import type { DataSource, DataSourceStore } from '../datasources/DataSourceStore.ts';
 import { AppError, toClientError } from '../errors/AppError.ts';
 import { isTransient, RetryAttempt } from '../errors/transient.ts';
+import type { ValidationThreads } from '../ingest/parallel/ValidationThreads.ts';
 import type { DataSourceSchema } from '../ingest/types.ts';
 import type { IngestJob, IngestJobContext } from '../jobs/JobQueue.ts';
 import type { ObjectStore } from '../storage/ObjectStore.ts';
@@ -28,6 +29,8 @@ export interface IngestionWorkerDeps {
   workDir: string;
   maxRejectedRatio: number;
   limits: ValidationLimits;
+  /** Threads that validate parts of a file in parallel; null: validation runs in the worker's thread alone. */
+  validationThreads: ValidationThreads | null;
   /** Aborted when the process begins to stop: running attempts are handed back (their job is retried). */
   stopping: AbortSignal;
   log: Logger;
@@ -93,12 +96,19 @@ export class IngestionWorker {
     await this.#deps.rejections.deleteForTask(task.taskId);
     await this.#refuseDuplicate(task.taskId, await attempts.duplicateOf(task.taskId));
     await mkdir(workDir, { recursive: true });
-    const validatedFile = path.join(workDir, `${task.taskId}-attempt-${task.attempt}.jsonl`);
+    const validatedFile = path.join(workDir, `${task.taskId}-attempt-${task.attempt}.${analytics.validatedFormat}`);
     try {
       const dataSource = await this.#deps.dataSources.ensure(task.workspace, task.dataSourceName);
       // A final schema, or the one this task claimed in an earlier attempt; else the file's own, inferred.
       const given = dataSource.schema ?? (dataSource.claim?.taskId === task.taskId ? dataSource.claim.schema : null);
-      const summary = await validateStoredFile({ ...this.#deps, attempts }, task, ref, given, validatedFile, jobSignal);
+      const { summary, longestRowBytes } = await validateStoredFile(
+        { ...this.#deps, attempts, output: analytics.validatedFormat },
+        task,
+        ref,
+        given,
+        validatedFile,
+        jobSignal,
+      );
       const rejectedRatio = summary.rowsTotal === 0 ? 0 : summary.rowsRejected / summary.rowsTotal;
       if (rejectedRatio > this.#deps.maxRejectedRatio) {
         throw new AppError(
@@ -128,6 +138,7 @@ export class IngestionWorker {
           attempt: task.attempt,
           validatedFile,
           rowCount: summary.rowsValid,
+          longestRowBytes,
           previousStoreTaskId: task.storeTaskId,
           mode: task.mode,
           interval,

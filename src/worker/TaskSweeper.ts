@@ -110,11 +110,11 @@ export class TaskSweeper {
     return { resumed, abandoned };
   }
 
-  /** `{taskId}-attempt-{n}.jsonl` files whose attempt is not the running one of a task in progress. */
+  /** `{taskId}-attempt-{n}.jsonl` (or `.csv`) files whose attempt is not the running one of a task in progress. */
   async #removeScratch(): Promise<string[]> {
     const names = await readdir(this.#deps.workDir).catch(() => [] as string[]);
     const scratch = names
-      .map((name) => ({ name, match: /^([0-9a-f-]{36})-attempt-(\d+)\.jsonl$/.exec(name) }))
+      .map((name) => ({ name, match: /^([0-9a-f-]{36})-attempt-(\d+)\.(?:jsonl|csv)$/.exec(name) }))
       .filter((entry) => entry.match !== null);
     if (scratch.length === 0) return [];
     const live = new Set(

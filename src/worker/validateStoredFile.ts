@@ -4,9 +4,16 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { AppError } from '../errors/AppError.ts';
-import { RowValidator } from '../ingest/RowValidator.ts';
+import { FileValidation } from '../ingest/parallel/FileValidation.ts';
+import type { ValidationThreads } from '../ingest/parallel/ValidationThreads.ts';
 import { transcodeToUtf8 } from '../ingest/transcodeToUtf8.ts';
-import type { DataSourceSchema, RowRejection, ValidationBatch, ValidationSummary } from '../ingest/types.ts';
+import type {
+  DataSourceSchema,
+  RowRejection,
+  ValidatedFormat,
+  ValidationBatch,
+  ValidationSummary,
+} from '../ingest/types.ts';
 import type { ObjectStore } from '../storage/ObjectStore.ts';
 import type { IngestionTask } from '../tasks/IngestionTask.ts';
 import type { RejectionStore } from '../tasks/RejectionStore.ts';
@@ -27,30 +34,41 @@ const PROGRESS_INTERVAL_MS = 500;
 const REJECTION_BATCH = 1000;
 
 /**
- * Streams a task's stored file → gunzip → RowValidator: valid rows as JSON lines to `validatedFile`, the first
+ * Streams a task's stored file → gunzip → RowValidator (FileValidation: over the validation threads too): valid rows as JSON lines to `validatedFile`, the first
  * `maxStoredRejections` rejections to the rejection store, all of them counted per code. Progress is written every
  * 500 ms, fenced by the attempt (a cancelled or superseded attempt stops with AttemptEnded). The file is hashed
  * again: CHECKSUM_MISMATCH when it changed since the upload. Memory does not grow with the file or its rejections.
  */
 export async function validateStoredFile(
-  deps: { objects: ObjectStore; attempts: TaskAttempts; rejections: RejectionStore; limits: ValidationLimits },
+  deps: {
+    objects: ObjectStore;
+    attempts: TaskAttempts;
+    rejections: RejectionStore;
+    limits: ValidationLimits;
+    validationThreads: ValidationThreads | null;
+    output: ValidatedFormat;
+  },
   task: IngestionTask,
   ref: AttemptRef,
   schema: DataSourceSchema | null,
   validatedFile: string,
   signal: AbortSignal,
-): Promise<ValidationSummary> {
+): Promise<{ summary: ValidationSummary; longestRowBytes: number }> {
   const { objects, attempts, rejections, limits } = deps;
   if (!task.format || !task.sha256) throw new AppError('INTERNAL', `task ${task.taskId} has no recorded format`);
-  const validator = new RowValidator({
-    format: task.format as 'csv' | 'tsv' | 'jsonl',
-    schema,
-    reading: task.readingOptions,
-    ...(task.delimiter ? { delimiter: task.delimiter } : {}),
-    taskId: task.taskId,
-    maxColumns: limits.maxColumns,
-    maxRejectionDetails: limits.maxStoredRejections,
-  });
+  const validator = new FileValidation(
+    {
+      format: task.format as 'csv' | 'tsv' | 'jsonl',
+      schema,
+      reading: task.readingOptions,
+      ...(task.delimiter ? { delimiter: task.delimiter } : {}),
+      taskId: task.taskId,
+      maxColumns: limits.maxColumns,
+      maxRejectionDetails: limits.maxStoredRejections,
+      output: deps.output,
+    },
+    deps.validationThreads,
+  );
   const raw = await objects.get(task.objectKey);
   const hash = createHash('sha256');
   let bytesRead = 0;
@@ -66,32 +84,10 @@ export async function validateStoredFile(
     ? pipeline(metered(raw), createGunzip({ chunkSize: 256 * 1024 }), () => {})
     : metered(raw);
   // UTF-16 and Windows-1252 files are read as the UTF-8 they hold.
-  const decoded = transcodeToUtf8(decompressed, task.encoding ?? 'utf-8');
-  const output = createWriteStream(validatedFile, { highWaterMark: 16 * 1024 * 1024 });
-  // A write still queued when the attempt is abandoned (output.destroy() below) fails with ERR_STREAM_DESTROYED:
-  // keep it, so it cannot become an unhandled 'error' that ends the process; a real write error is thrown below.
-  let outputError: Error | undefined;
-  output.on('error', (error) => {
-    outputError ??= error;
-  });
-  const pending: RowRejection[] = [];
   let decodedBytes = 0;
-  let lastProgress = Date.now();
-  const progress = (): TaskProgress => ({
-    bytesProcessed: bytesRead,
-    rowsTotal: validator.rowsTotal,
-    rowsValid: validator.rowsValid,
-    rowsRejected: validator.rowsRejected,
-    rejectionCounts: validator.rejectionCounts,
-  });
-  const take = async (batch: ValidationBatch) => {
-    // Not push(...rejections): a batch can hold many thousands, past the argument limit.
-    for (const rejection of batch.rejections) pending.push(rejection);
-    if (pending.length >= REJECTION_BATCH) await rejections.add(task.taskId, pending.splice(0));
-    if (batch.output.length > 0 && !output.write(batch.output)) await once(output, 'drain');
-  };
-  try {
-    for await (const chunk of decoded) {
+  const decoded = bounded(transcodeToUtf8(decompressed, task.encoding ?? 'utf-8'));
+  async function* bounded(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of source) {
       if (signal.aborted) throw new AttemptEnded('the job was stopped');
       decodedBytes += chunk.length;
       if (decodedBytes > limits.maxDecompressedBytes) {
@@ -110,13 +106,41 @@ export async function validateStoredFile(
           `${bytesRead} compressed bytes expanded to ${decodedBytes}; the limit is ${limits.maxCompressionRatio} times`,
         );
       }
-      await take(validator.push(chunk));
+      yield chunk;
+    }
+  }
+  const output = createWriteStream(validatedFile, { highWaterMark: 16 * 1024 * 1024 });
+  // A write still queued when the attempt is abandoned (output.destroy() below) fails with ERR_STREAM_DESTROYED:
+  // keep it, so it cannot become an unhandled 'error' that ends the process; a real write error is thrown below.
+  let outputError: Error | undefined;
+  output.on('error', (error) => {
+    outputError ??= error;
+  });
+  const pending: RowRejection[] = [];
+  // The first batch shows progress at once; then every PROGRESS_INTERVAL_MS.
+  let lastProgress = 0;
+  const progress = (): TaskProgress => ({
+    bytesProcessed: bytesRead,
+    rowsTotal: validator.rowsTotal,
+    rowsValid: validator.rowsValid,
+    rowsRejected: validator.rowsRejected,
+    rejectionCounts: validator.rejectionCounts,
+  });
+  const take = async (batch: ValidationBatch) => {
+    // Not push(...rejections): a batch can hold many thousands, past the argument limit.
+    for (const rejection of batch.rejections) pending.push(rejection);
+    if (pending.length >= REJECTION_BATCH) await rejections.add(task.taskId, pending.splice(0));
+    if (batch.output.length > 0 && !output.write(batch.output)) await once(output, 'drain');
+  };
+  try {
+    for await (const batch of validator.run(decoded)) {
+      if (signal.aborted) throw new AttemptEnded('the job was stopped');
+      await take(batch);
       if (Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
         lastProgress = Date.now();
         if (!(await attempts.recordProgress(ref, progress()))) throw new AttemptEnded('the task was cancelled');
       }
     }
-    await take(validator.end());
     await rejections.add(task.taskId, pending.splice(0));
     output.end();
     if (!output.writableFinished) await once(output, 'finish');
@@ -131,5 +155,5 @@ export async function validateStoredFile(
     throw new AppError('CHECKSUM_MISMATCH', `stored object hashes to ${sha256}, the upload to ${task.sha256}`);
   }
   if (!(await attempts.recordProgress(ref, progress()))) throw new AttemptEnded('the task was cancelled');
-  return validator.summary();
+  return { summary: validator.summary(), longestRowBytes: validator.longestRowBytes };
 }

@@ -213,7 +213,8 @@ describe('crash drills: kill -9 of the start command on the embedded default', (
 
   test('kill -9 while VALIDATING: the job is taken up again after the restart and SUCCEEDS, rows exactly once', async () => {
     await drill('VALIDATING', {
-      rows: 400_000,
+      // ~100 MB: validation on two threads takes long enough to be caught in the middle
+      rows: 1_000_000,
       killWhen: (task) => task.status === 'VALIDATING' && task.bytesProcessed > 0,
       expect: 'SUCCEEDED',
     });

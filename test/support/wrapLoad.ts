@@ -10,6 +10,7 @@ export function wrapLoad(
 ): AnalyticsStore {
   return {
     kind: store.kind,
+    validatedFormat: store.validatedFormat,
     load: (request) => load(request, (r) => store.load(r)),
     dropDataSource: (storeName) => store.dropDataSource(storeName),
     totalsForTask: (storeName, schema, taskId) => store.totalsForTask(storeName, schema, taskId),

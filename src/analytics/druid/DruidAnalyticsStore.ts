@@ -104,6 +104,7 @@ type Progress = (storeTaskId: string, state: DruidStoreState) => Promise<void>;
  */
 export class DruidAnalyticsStore implements AnalyticsStore {
   readonly kind = 'druid';
+  readonly validatedFormat = 'jsonl' as const;
   readonly client: DruidClient;
   readonly #s3Bucket: string;
   readonly #objects: ObjectStore;
