@@ -73,7 +73,7 @@ async function runTributary(path: string, outDir: string, threads: number, outpu
 
 async function warmUp(pool: import('../src/ingest/parallel/ValidationThreads.ts').ValidationThreads): Promise<void> {
   const { FileValidation } = await import('../src/ingest/parallel/FileValidation.ts');
-  const text = `t,v\n${'2025-01-01T00:00:00Z,1\n'.repeat(5000)}`;
+  const text = `sold_at,units\n${'2025-01-01T00:00:00Z,1\n'.repeat(5000)}`;
   const validation = new FileValidation({ format: 'csv', schema: null, taskId: 'warm-up' }, pool, { chunkBytes: 4096 });
   async function* once_() {
     yield Buffer.from(text);

@@ -20,6 +20,8 @@ export interface LoadRequest {
   rowCount: number;
   /** The validated file's longest row, in bytes (its reader may need a bigger line buffer). */
   longestRowBytes?: number;
+  /** A validated CSV's columns after the epoch ms, and its delimiter (RowValidator.csvLayout); null for JSON lines. */
+  csvLayout?: CsvLayout | null;
   /** APPEND adds the rows; REPLACE first removes every row of the data source inside `interval`. */
   mode: IngestMode;
   /** Whole UTC days covering the file's rows, [start, end); null when the file has no valid rows. */
@@ -43,6 +45,12 @@ export interface LoadRequest {
   onProgress?: (progress: { storeTaskId: string; storeState: string }) => Promise<void>;
   /** Aborted when our task is cancelled: stop the store's job. */
   signal?: AbortSignal;
+}
+
+/** The columns of a validated CSV after its first (epoch ms) column, in order, and the delimiter between them. */
+export interface CsvLayout {
+  columns: string[];
+  delimiter: string;
 }
 
 /** Thrown by `load` when `beginCommit` answered false: nothing of the task was made visible. */

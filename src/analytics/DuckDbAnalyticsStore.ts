@@ -45,18 +45,29 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
     const table = quote(request.storeName);
     const columns = columnTypes(schema);
     const definition = columns.map(([name, type]) => `${quote(name)} ${type}`).join(', ');
-    // The validated CSV (RowConverter): epoch ms, the dimensions, the metrics; the task id is added here.
+    // The validated CSV (RowConverter): epoch ms, then the file's columns in its order (its timestamp column only
+    // read over); the task id is added here.
+    const layout = request.csvLayout;
+    if (!layout) throw new AppError('INTERNAL', `task ${taskId}: the validated CSV's layout is missing`);
+    const typeOf = new Map(columns.slice(1, -1));
     const fileColumns = [
       `'__time_ms': 'BIGINT'`,
-      ...columns.slice(1, -1).map(([name, type], i) => `${sqlString(`c${i}`)}: ${sqlString(type)}`),
+      ...layout.columns.map((name, i) => `${sqlString(`c${i}`)}: ${sqlString(typeOf.get(name) ?? 'VARCHAR')}`),
     ].join(', ');
+    const columnOf = (name: string): string => {
+      const i = layout.columns.indexOf(name);
+      if (i < 0) throw new AppError('INTERNAL', `task ${taskId}: column ${name} is not in the validated CSV`);
+      return `c${i}`;
+    };
     // DuckDB reads lines up to 2 MB by default, in buffers of 16 lines; only a file with longer rows gets bigger ones.
     const lineBytes = (request.longestRowBytes ?? 0) + 1024;
     const longLines =
       lineBytes > DUCKDB_DEFAULT_MAX_LINE ? `, max_line_size = ${lineBytes}, buffer_size = ${2 * lineBytes}` : '';
-    const selected = ['epoch_ms(__time_ms)', ...columns.slice(1, -1).map((_, i) => `c${i}`), sqlString(taskId)].join(
-      ', ',
-    );
+    const selected = [
+      'epoch_ms(__time_ms)',
+      ...columns.slice(1, -1).map(([name]) => columnOf(name)),
+      sqlString(taskId),
+    ].join(', ');
     // One transaction: the table (first load), the task's earlier rows out, REPLACE's days out, the rows in, the ledger
     // checked, the commit point passed, COMMIT. Any failure rolls all of it back: the rows are visible only once the
     // task may succeed, and never for a cancelled task.
@@ -74,7 +85,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
         await this.#connection.run(
           `INSERT INTO ${table} (${columns.map(([name]) => quote(name)).join(', ')})
            SELECT ${selected} FROM read_csv(${sqlString(request.validatedFile)}, header = false, auto_detect = false,
-             delim = ',', quote = '"', escape = '"', nullstr = '', columns = {${fileColumns}}${longLines})`,
+             delim = ${sqlString(layout.delimiter)}, quote = '"', escape = '"', nullstr = '', columns = {${fileColumns}}${longLines})`,
         );
         const loaded = await this.#totals(request.storeName, schema, taskId);
         const differences = findLedgerDifferences(schema, request.ledger, loaded);

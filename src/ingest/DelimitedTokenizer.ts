@@ -100,70 +100,65 @@ export class DelimitedTokenizer {
     }
     const delimiter = this.#delimiter;
     // Bytes above both the delimiter and `,` (quote, CR and LF are below it) need no look: one comparison per byte.
-    const special = Math.max(44, delimiter);
+    const special = delimiter > 44 ? delimiter : 44;
     const row = this.#row;
+    let starts = row.starts;
+    let ends = row.ends;
+    let line = this.#line;
+    const scan = SCAN;
     while (pos < end) {
-      let count = 0;
-      let fieldStart = pos;
+      scan[COUNT] = 0;
+      scan[FIELD_START_AT] = pos;
+      scan[FIELD_END_AT] = -1;
+      scan[LITERAL_QUOTE] = 0;
       let i = pos;
-      let b = 0;
       let quote = false;
-      /** ≥ 0 when the current field was quoted: its value ends there (and starts at fieldStart). */
-      let fieldEnd = -1;
-      for (; i < end; i++) {
-        b = buf[i] as number;
-        if (b <= special) {
-          if (b === delimiter) {
-            if (count + 1 >= row.starts.length) row.ensureCapacity(count + 2);
-            row.starts[count] = fieldStart;
-            row.ends[count] = fieldEnd < 0 ? i : fieldEnd;
-            count++;
-            fieldStart = i + 1;
-            fieldEnd = -1;
-          } else if (b === LF || b === CR) break;
-          else if (b === QUOTE && i === fieldStart) {
-            // a quoted field stays on the fast path when it has no line break and no doubled quote, and
-            // the closing quote is followed by a delimiter or a line end: its value is buf[i + 1, j)
-            let j = i + 1;
-            let c = 0;
-            while (j < end) {
-              c = buf[j] as number;
-              if (c === QUOTE || c === LF || c === CR) break;
-              j++;
-            }
-            const next = j + 1 < end ? (buf[j + 1] as number) : -1;
-            if (
-              j < end &&
-              c === QUOTE &&
-              (next === delimiter || next === LF || next === CR || (next === -1 && final && j + 1 === end))
-            ) {
-              fieldStart = i + 1;
-              fieldEnd = j;
-              i = j;
-              continue;
-            }
+      for (;;) {
+        i = scanRow(buf, i, end, delimiter, special, starts, ends, scan);
+        const stop = scan[STOP];
+        if (stop === STOP_GROW) {
+          row.ensureCapacity(starts.length * 2);
+          starts = row.starts;
+          ends = row.ends;
+        } else if (stop === STOP_QUOTE) {
+          // a quoted field stays on the fast path when it has no line break and no doubled quote, and the closing
+          // quote is followed by a delimiter or a line end: its value is buf[i + 1, j)
+          const j = simpleQuotedFieldEnd(buf, i, end, delimiter, final);
+          if (j < 0) {
             quote = true;
             break;
           }
-          // any other quote is inside an unquoted field: literal
-        }
+          scan[FIELD_START_AT] = i + 1;
+          scan[FIELD_END_AT] = j;
+          i = j + 1;
+        } else break;
       }
+      const count = scan[COUNT] as number;
+      const fieldStart = scan[FIELD_START_AT] as number;
+      const fieldEnd = scan[FIELD_END_AT] as number;
+      const literalQuote = scan[LITERAL_QUOTE] === 1;
+      const b = i < end ? (buf[i] as number) : 0;
       if (quote || i - pos > MAX_ROW_BYTES || (i === end && !final && end - pos > RESUMABLE_AFTER_BYTES)) {
+        this.#line = line;
         pos = this.#startSlow(buf, pos, end, final, onRow);
         if (pos < 0) return;
+        line = this.#line;
+        starts = row.starts;
+        ends = row.ends;
         continue;
       }
       if (!final && (i === end || (b === CR && i + 1 === buf.length))) {
         // no line end yet, or a CR that may be the first half of CRLF
+        this.#line = line;
         this.#pending = buf.subarray(pos);
         return;
       }
       if (i > pos) {
-        row.starts[count] = fieldStart;
-        row.ends[count] = fieldEnd < 0 ? i : fieldEnd;
+        starts[count] = fieldStart;
+        ends[count] = fieldEnd < 0 ? i : fieldEnd;
         row.count = count + 1;
         row.bytes = buf;
-        row.line = this.#line;
+        row.line = line;
         row.raw = buf;
         row.rawStart = pos;
         row.rawEnd = i;
@@ -171,11 +166,16 @@ export class DelimitedTokenizer {
         row.problem = null;
         row.invalidUtf8 = this.#invalid.has(pos, i);
         row.rawString = null;
+        row.plainFields = !literalQuote;
         onRow(row);
+        // onRow may have grown the row's arrays (it never does today; stay correct if it does)
+        starts = row.starts;
+        ends = row.ends;
       }
-      this.#line++;
+      line++;
       pos = i + (b === CR && buf[i + 1] === LF ? 2 : 1);
     }
+    this.#line = line;
     if (!final && end < buf.length) this.#pending = buf.subarray(end);
   }
 
@@ -341,6 +341,7 @@ export class DelimitedTokenizer {
     row.line = r.line;
     row.problem = r.tooLong ? 'ROW_TOO_LONG' : problem;
     row.rawString = null;
+    row.plainFields = false;
     this.#line = r.line + r.lines + 1;
     onRow(row);
   }
@@ -371,4 +372,89 @@ function firstLineEnd(buf: Buffer): number {
     if (b === LF || b === CR) return i;
   }
   return buf.length;
+}
+
+// The fast path's scan of one row, in functions of their own: V8 optimizes a small loop far better inside a small
+// function (measured: 250 → 390 MB/s for the tokenizer alone) and better when its index only ever grows by one.
+const COUNT = 0;
+const FIELD_START_AT = 1;
+const FIELD_END_AT = 2;
+const LITERAL_QUOTE = 3;
+const STOP = 4;
+/** Stopped at a line end (CR or LF), or at the end of the bytes. */
+const STOP_LINE = 0;
+/** Stopped at a quote that starts a field. */
+const STOP_QUOTE = 1;
+/** Stopped at a delimiter with no room for another field. */
+const STOP_GROW = 2;
+/** The scan's state: fields so far, the current field's start (and end, when it was quoted), a literal quote seen. */
+const SCAN = new Int32Array(5);
+
+/**
+ * Records the fields of the row from buf[i] until a line end, the end of the bytes, a quote at a field's start, or a
+ * full field array; returns where it stopped. Quotes inside an unquoted field are literal (noted).
+ */
+function scanRow(
+  buf: Buffer,
+  from: number,
+  end: number,
+  delimiter: number,
+  special: number,
+  starts: Int32Array,
+  ends: Int32Array,
+  scan: Int32Array,
+): number {
+  let count = scan[COUNT] as number;
+  let fieldStart = scan[FIELD_START_AT] as number;
+  let fieldEnd = scan[FIELD_END_AT] as number;
+  let literal = scan[LITERAL_QUOTE] as number;
+  let stop = STOP_LINE;
+  const room = starts.length - 1;
+  let i = from;
+  for (; i < end; i++) {
+    const b = buf[i] as number;
+    if (b <= special) {
+      if (b === delimiter) {
+        if (count >= room) {
+          stop = STOP_GROW;
+          break;
+        }
+        starts[count] = fieldStart;
+        ends[count] = fieldEnd < 0 ? i : fieldEnd;
+        count++;
+        fieldStart = i + 1;
+        fieldEnd = -1;
+      } else if (b === LF || b === CR) break;
+      else if (b === QUOTE) {
+        if (i === fieldStart) {
+          stop = STOP_QUOTE;
+          break;
+        }
+        literal = 1;
+      }
+    }
+  }
+  scan[COUNT] = count;
+  scan[FIELD_START_AT] = fieldStart;
+  scan[FIELD_END_AT] = fieldEnd;
+  scan[LITERAL_QUOTE] = literal;
+  scan[STOP] = stop;
+  return i;
+}
+
+/**
+ * The closing quote of the quoted field that starts at buf[i], when the field holds no line break and no doubled quote
+ * and a delimiter or a line end follows it (or the bytes end, with final); else -1 (the quote-aware path reads it).
+ */
+function simpleQuotedFieldEnd(buf: Buffer, i: number, end: number, delimiter: number, final: boolean): number {
+  let j = i + 1;
+  let c = 0;
+  while (j < end) {
+    c = buf[j] as number;
+    if (c === QUOTE || c === LF || c === CR) break;
+    j++;
+  }
+  if (j >= end || c !== QUOTE) return -1;
+  const next = j + 1 < end ? (buf[j + 1] as number) : -1;
+  return next === delimiter || next === LF || next === CR || (next === -1 && final && j + 1 === end) ? j : -1;
 }

@@ -8,6 +8,8 @@ import { describeTimestampFormat, exampleOf, type TimestampReader } from './time
 import type { DataSourceSchema, RowRejectionCode, ValidatedFormat } from './types.ts';
 
 const encoder = new TextEncoder();
+const COLUMN_TIMESTAMP = -1;
+const COLUMN_DIMENSION = -2;
 const HEX = encoder.encode('0123456789abcdef');
 const NULL = encoder.encode('null');
 
@@ -52,6 +54,10 @@ export class RowConverter {
   /** Writes CSV rows instead of JSON lines. */
   readonly #csv: boolean;
   readonly #csvFixedBytes: number;
+  /** The file's delimiter, also that of the validated CSV. */
+  readonly #delimiter: number;
+  /** Per file column: COLUMN_TIMESTAMP, COLUMN_DIMENSION, or the metric's index. */
+  readonly #columnKinds: Int32Array;
 
   /** The longest row written so far, in bytes (a store's reader may need to be told). */
   longestRow = 0;
@@ -73,6 +79,7 @@ export class RowConverter {
     taskId: string,
     plan: ReadingPlan,
     output: ValidatedFormat = 'jsonl',
+    delimiter = ',',
   ) {
     const indexOf = (name: string): number => {
       const i = header.indexOf(name);
@@ -100,7 +107,13 @@ export class RowConverter {
     for (const key of this.#metricKey) fixed += key.length + 32;
     this.#fixedBytes = fixed;
     this.#csv = output === 'csv';
-    this.#csvFixedBytes = 24 + (schema.dimensions.length + 1) * 3 + schema.metrics.length * 33;
+    this.#csvFixedBytes = 24 + header.length * 3 + schema.metrics.length * 33;
+    this.#delimiter = delimiter.charCodeAt(0);
+    this.#columnKinds = Int32Array.from(header, (name) => {
+      if (name === schema.timestampColumn) return COLUMN_TIMESTAMP;
+      const metric = schema.metrics.findIndex((m) => m.name === name);
+      return metric >= 0 ? metric : COLUMN_DIMENSION;
+    });
     this.#timestamp = plan.timestamp;
     this.#numbers = plan.numbers;
     this.#pointDecimal = plan.numbers.decimalSeparator === '.';
@@ -152,16 +165,20 @@ export class RowConverter {
     const values = this.#metricValue;
     const metricStart = this.#metricStart;
     const metricEnd = this.#metricEnd;
+    /** Every metric cell is empty or a plain number a CSV reader reads alike (number.ts: lastNumber.plain). */
+    let plain = true;
     for (let k = 0; k < metricIndex.length; k++) {
       const c = metricIndex[k] as number;
       const s = starts[c] as number;
       const e = ends[c] as number;
       if (s === e || isBlankBytes(bytes, s, e)) {
         values[k] = Number.NaN; // null
+        if (s !== e) plain = false;
         continue;
       }
       let value = this.#pointDecimal ? parseNumberBytes(bytes, s, e) : Number.NaN;
       let canonical = !Number.isNaN(value) && lastNumber.canonical;
+      if (Number.isNaN(value) || !(this.#metricIsLong[k] ? lastNumber.integer : lastNumber.plain)) plain = false;
       if (Number.isNaN(value)) {
         // Not a plain decimal: thousands separators, a currency, a percent sign, a decimal comma.
         value = this.#numbers.read(bytes.toString('utf8', s, e));
@@ -190,8 +207,10 @@ export class RowConverter {
 
     // the row is valid: write it
     const before = out.length;
-    if (this.#csv) this.#writeCsv(bytes, starts, ends, count, time, out);
-    else this.#writeJson(bytes, starts, ends, count, time, out);
+    if (this.#csv) {
+      if (plain && row.plainFields) this.#copyCsv(row, time, out);
+      else this.#writeCsv(bytes, starts, ends, count, time, out);
+    } else this.#writeJson(bytes, starts, ends, count, time, out);
     if (out.length - before > this.longestRow) this.longestRow = out.length - before;
     this.#addToSums();
     if (time < this.minTime) this.minTime = time;
@@ -292,55 +311,75 @@ export class RowConverter {
   }
 
   /**
-   * time,dimensions…,metrics…\n: the instant as epoch ms, a dimension as its UTF-8 bytes (quoted, quotes doubled, when
-   * it holds a comma, a quote or a line break), an empty cell for null; no task id (the store adds it).
+   * A row the file already holds as plain CSV (TokenizedRow.plainFields) with plain metrics: the instant as epoch ms,
+   * the delimiter, then the row's own bytes. Validated CSV rows are `epoch ms, the file's columns in the file's order`.
+   */
+  #copyCsv(row: TokenizedRow, time: number, out: OutputBuffer): void {
+    const length = row.rawEnd - row.rawStart;
+    out.reserve(length + 24);
+    const b = out.bytes;
+    let o = writeInteger(b, out.length, time);
+    b[o++] = this.#delimiter;
+    row.raw.copy(b, o, row.rawStart, row.rawEnd);
+    o += length;
+    b[o++] = 10;
+    out.length = o;
+  }
+
+  /**
+   * Any other valid row, in the same layout: epoch ms, then each of the file's columns in its order, in the file's
+   * delimiter: the timestamp column empty (the instant is in front), a dimension as its UTF-8 bytes (quoted, quotes
+   * doubled, when it holds the delimiter, a quote or a line break), a metric as the number, an empty cell for null.
    */
   #writeCsv(bytes: Buffer, starts: Int32Array, ends: Int32Array, count: number, time: number, out: OutputBuffer): void {
     out.reserve(this.#csvFixedBytes + 2 * ((ends[count - 1] as number) - (starts[0] as number)));
     const b = out.bytes;
+    const delimiter = this.#delimiter;
     let o = writeInteger(b, out.length, time);
-    const dimensionIndex = this.#dimensionIndex;
-    for (let k = 0; k < dimensionIndex.length; k++) {
-      const c = dimensionIndex[k] as number;
-      const s = starts[c] as number;
-      const e = ends[c] as number;
-      b[o++] = 44;
-      let special = false;
-      const o1 = o;
-      for (let i = s; i < e; i++) {
-        const x = bytes[i] as number;
-        if (x === 44 || x === 34 || x === 10 || x === 13) {
-          special = true;
-          break;
-        }
-        b[o++] = x;
-      }
-      if (special) {
-        o = o1;
-        b[o++] = 34;
-        for (let i = s; i < e; i++) {
-          const x = bytes[i] as number;
-          if (x === 34) b[o++] = 34;
-          b[o++] = x;
-        }
-        b[o++] = 34;
-      }
-    }
+    const kinds = this.#columnKinds;
     const values = this.#metricValue;
     const metricStart = this.#metricStart;
     const metricEnd = this.#metricEnd;
-    for (let k = 0; k < values.length; k++) {
-      b[o++] = 44;
-      const v = values[k] as number;
-      if (Number.isNaN(v)) continue;
-      const s = metricStart[k] as number;
-      if (s >= 0) {
-        const e = metricEnd[k] as number;
-        for (let i = s; i < e; i++) b[o++] = bytes[i] as number;
-      } else {
-        const text = String(v);
-        for (let i = 0; i < text.length; i++) b[o++] = text.charCodeAt(i);
+    for (let c = 0; c < kinds.length; c++) {
+      b[o++] = delimiter;
+      const kind = kinds[c] as number;
+      if (kind === COLUMN_TIMESTAMP) continue;
+      if (kind >= 0) {
+        // metric number `kind`
+        const v = values[kind] as number;
+        if (Number.isNaN(v)) continue;
+        const s = metricStart[kind] as number;
+        if (s >= 0) {
+          const e = metricEnd[kind] as number;
+          for (let i = s; i < e; i++) b[o++] = bytes[i] as number;
+        } else {
+          const text = String(v);
+          for (let i = 0; i < text.length; i++) b[o++] = text.charCodeAt(i);
+        }
+        continue;
       }
+      const s = starts[c] as number;
+      const e = ends[c] as number;
+      let special = false;
+      for (let i = s; i < e; i++) {
+        const x = bytes[i] as number;
+        if (x === delimiter || x === 34 || x === 10 || x === 13) {
+          special = true;
+          break;
+        }
+      }
+      if (!special) {
+        bytes.copy(b, o, s, e);
+        o += e - s;
+        continue;
+      }
+      b[o++] = 34;
+      for (let i = s; i < e; i++) {
+        const x = bytes[i] as number;
+        if (x === 34) b[o++] = 34;
+        b[o++] = x;
+      }
+      b[o++] = 34;
     }
     b[o++] = 10;
     out.length = o;
@@ -364,7 +403,7 @@ export class RowConverter {
   }
 }
 
-/** Writes an integer (|n| < 2^53) in decimal. */
+/** Writes an integer (|n| < 2^53) in decimal; below 10^14 in 32-bit integer steps (epoch ms are 13 digits). */
 function writeInteger(b: Uint8Array, offset: number, n: number): number {
   let o = offset;
   let v = n;
@@ -372,13 +411,32 @@ function writeInteger(b: Uint8Array, offset: number, n: number): number {
     b[o++] = 45;
     v = -v;
   }
-  let digits = 1;
-  for (let p = 10; p <= v; p *= 10) digits++;
-  for (let i = o + digits - 1; i >= o; i--) {
-    b[i] = 48 + (v % 10);
-    v = Math.floor(v / 10);
+  if (v >= 1e14) {
+    const text = String(v);
+    for (let i = 0; i < text.length; i++) b[o++] = text.charCodeAt(i);
+    return o;
   }
-  return o + digits;
+  const high = Math.floor(v / 1e7);
+  let low = (v - high * 1e7) | 0;
+  if (high === 0) return writeSmall(b, o, low);
+  o = writeSmall(b, o, high);
+  for (let i = o + 6; i >= o; i--) {
+    b[i] = 48 + (low % 10);
+    low = (low / 10) | 0;
+  }
+  return o + 7;
+}
+
+/** Writes 0 ≤ n < 10^7 in decimal. */
+function writeSmall(b: Uint8Array, offset: number, n: number): number {
+  let digits = 1;
+  for (let p = 10; p <= n; p *= 10) digits++;
+  let v = n;
+  for (let i = offset + digits - 1; i >= offset; i--) {
+    b[i] = 48 + (v % 10);
+    v = (v / 10) | 0;
+  }
+  return offset + digits;
 }
 
 /** Copies a constant (TypedArray#set is cheaper than a byte loop beyond a few bytes). */

@@ -172,6 +172,7 @@ export class RowValidator {
         this.#taskId,
         planFromDescription(from.plan),
         this.#output,
+        this.#csvDelimiter,
       );
     }
   }
@@ -225,6 +226,16 @@ export class RowValidator {
    */
   get sample(): { header: string[]; rows: string[][]; plan: ReadingPlan | null } | null {
     return this.#sampleStrings;
+  }
+
+  /** The delimiter of the validated CSV (the file's own; a comma for JSON lines). */
+  get #csvDelimiter(): string {
+    return this.#format === 'jsonl' ? ',' : this.#delimiter;
+  }
+
+  /** The validated CSV's layout: its columns after the epoch ms (the file's, in its order) and its delimiter. */
+  get csvLayout(): { columns: string[]; delimiter: string } | null {
+    return this.#header === null ? null : { columns: [...this.#header], delimiter: this.#csvDelimiter };
   }
 
   /** The header's column names, once read (JSON lines: once sampled). */
@@ -420,6 +431,8 @@ export class RowValidator {
     row.rawString = sampled.raw;
     row.problem = sampled.problem;
     row.invalidUtf8 = sampled.invalidUtf8;
+    // the raw bytes are not kept for a sampled row: its CSV is written field by field
+    row.plainFields = false;
   }
 
   // ---- JSON lines ------------------------------------------------------------------------------
@@ -535,7 +548,7 @@ export class RowValidator {
     const plan = planReading(schema, header, rows, reading, this.#format, decimalByDefault);
     if (this.#sampleStrings) this.#sampleStrings.plan = plan;
     this.#plan = plan;
-    const converter = new RowConverter(schema, header, this.#taskId, plan, this.#output);
+    const converter = new RowConverter(schema, header, this.#taskId, plan, this.#output, this.#csvDelimiter);
     this.#converter = converter;
     for (const sampled of sample) this.#replay(converter, sampled);
   }
@@ -574,7 +587,7 @@ export class RowValidator {
     const plan = planReading(schema, header, rows, jsonReading(this.#reading), 'jsonl');
     if (this.#keepSample) this.#sampleStrings = { header: [...header], rows, plan };
     this.#plan = plan;
-    const converter = new RowConverter(schema, header, this.#taskId, plan, this.#output);
+    const converter = new RowConverter(schema, header, this.#taskId, plan, this.#output, this.#csvDelimiter);
     this.#converter = converter;
     for (const sampled of sample) this.#convertJson(converter, sampled);
   }

@@ -30,6 +30,11 @@ export class TokenizedRow {
   rawLength = 0;
   problem: TokenizerProblem = null;
   invalidUtf8 = false;
+  /**
+   * The raw row is plain RFC 4180 in the file's delimiter as it stands: read on the fast path (no line break or doubled
+   * quote inside quotes, no quote inside an unquoted field), so a strict CSV reader gets the same fields from it.
+   */
+  plainFields = false;
   /** When set, the raw text (already capped) instead of raw/rawStart/rawEnd. */
   rawString: string | null = null;
   #scratch: Buffer = Buffer.allocUnsafe(4096);
@@ -48,6 +53,7 @@ export class TokenizedRow {
 
   /** Points the row's fields at these values, UTF-8 encoded into a scratch buffer. */
   setValues(values: readonly string[]): void {
+    this.plainFields = false;
     this.ensureCapacity(values.length);
     let size = 0;
     for (const v of values) size += v.length * 3;

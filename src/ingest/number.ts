@@ -16,7 +16,9 @@ export function parseNumber(text: string): number | null {
  * Set by parseNumberBytes: true when the (trimmed) input is exactly how JavaScript/JSON prints the
  * value (String(value)), so the output can copy the input bytes.
  */
-export const lastNumber = { canonical: false, start: 0, end: 0 };
+export const lastNumber = { canonical: false, plain: false, integer: false, start: 0, end: 0 };
+// plain: the whole input (no spaces around it) is digits with an optional point and fraction, an optional minus sign,
+// at most 15 digits: a CSV reader that rounds correctly (DuckDB) reads the same double from it. integer: and no point.
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
@@ -38,6 +40,8 @@ export function parseNumberBytes(bytes: Uint8Array, start: number, end: number):
   while (e > s && isSpace(bytes[e - 1] as number)) e--;
   lastNumber.start = s;
   lastNumber.end = e;
+  lastNumber.plain = false;
+  lastNumber.integer = false;
   let i = s;
   let negative = false;
   const first = bytes[i];
@@ -102,6 +106,8 @@ export function parseNumberBytes(bytes: Uint8Array, start: number, end: number):
     (intDigits === 1 || bytes[intStart] !== 48) &&
     (!hasPoint || (fractionDigits > 0 && bytes[e - 1] !== 48 && (!intIsZero || leadingFractionZeros <= 5))) &&
     !(negative && magnitude === 0);
+  lastNumber.plain = s === start && e === end && first !== 43 && intDigits > 0 && (!hasPoint || fractionDigits > 0);
+  lastNumber.integer = lastNumber.plain && !hasPoint;
   return negative ? -magnitude : magnitude;
 }
 

@@ -130,6 +130,11 @@ export class FileValidation {
     return { ...this.#stats };
   }
 
+  /** The validated CSV's columns and delimiter (RowValidator.csvLayout), once the header is read. */
+  get csvLayout(): { columns: string[]; delimiter: string } | null {
+    return this.#head.csvLayout;
+  }
+
   /** The longest valid row written, in bytes (after run() ended). */
   get longestRowBytes(): number {
     return this.#totals().longestRow;

@@ -8,8 +8,7 @@ const QUOTE = 34;
  * it; whoever validates from such a cut checks that the row before it really ended there (RowValidator.atRowStart).
  */
 export function lastRowEndByQuoteParity(bytes: Uint8Array, end: number): number {
-  let quotes = 0;
-  for (let i = 0; i < end; i++) if (bytes[i] === QUOTE) quotes++;
+  const quotes = countQuotes(bytes, end);
   // Walk back from the end, one quote at a time: between two quotes the parity is constant.
   let pos = end;
   let odd = (quotes & 1) === 1;
@@ -24,6 +23,27 @@ export function lastRowEndByQuoteParity(bytes: Uint8Array, end: number): number 
     odd = !odd;
   }
 }
+
+/**
+ * The quotes in bytes[0, end): by indexOf (memchr) while they are sparse, as in most exports; where they are dense (a
+ * file that quotes every field) a byte loop is cheaper than a call per quote.
+ */
+function countQuotes(bytes: Uint8Array, end: number): number {
+  let quotes = 0;
+  let i = 0;
+  while (i < end) {
+    const q = bytes.indexOf(QUOTE, i);
+    if (q < 0 || q >= end) return quotes;
+    quotes++;
+    i = q + 1;
+    if (quotes * DENSE_GAP > i) break;
+  }
+  for (; i < end; i++) if (bytes[i] === QUOTE) quotes++;
+  return quotes;
+}
+
+/** More than one quote per this many bytes is dense. */
+const DENSE_GAP = 64;
 
 /** JSON lines: the position just after the last line feed in bytes[0, end), or -1 (JSON strings hold no raw line break). */
 export function lastLineEnd(bytes: Uint8Array, end: number): number {
