@@ -309,7 +309,8 @@ try {
     }
   }
   if (process.env.BENCH_EXTRAS !== '0') {
-    extras.push(await runMany(workDir, '20 small files at once', 20, 20_000, {}));
+    // 20 uploads in progress at once: past the default per-workspace limit of 4 (MAX_CONCURRENT_UPLOADS)
+    extras.push(await runMany(workDir, '20 small files at once', 20, 20_000, { MAX_CONCURRENT_UPLOADS: '20' }));
     console.error(extras.at(-1));
     extras.push(
       await runMany(workDir, '4 × 250 MB at once, WORKER_CONCURRENCY=2', 4, Math.round((250 * MB) / BYTES_PER_ROW), {

@@ -36,6 +36,9 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       // for a slower load (27 s instead of 18 s); DuckDB spills to disk beyond it.
       memory_limit: '128MB',
       threads: '2',
+      // Rows need no order in the table; keeping the file's order made a parallel load 2.3× slower (4.9 s instead of
+      // 2.1 s for 1.85 M rows, measured on the 188 MB benchmark file).
+      preserve_insertion_order: 'false',
     });
     return new DuckDbAnalyticsStore(instance, await instance.connect());
   }

@@ -100,7 +100,7 @@ export class DelimitedTokenizer {
     }
     const delimiter = this.#delimiter;
     // Bytes above both the delimiter and `,` (quote, CR and LF are below it) need no look: one comparison per byte.
-    const special = delimiter > 44 ? delimiter : 44;
+    const special = Math.max(44, delimiter);
     const row = this.#row;
     let starts = row.starts;
     let ends = row.ends;

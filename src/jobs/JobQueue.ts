@@ -95,25 +95,35 @@ export class JobQueue {
     concurrency: number,
     handler: (job: IngestJob, context: IngestJobContext) => Promise<void>,
   ): Promise<void> {
-    await this.#boss.work(
-      INGEST_QUEUE,
-      {
-        includeMetadata: true,
-        batchSize: 1,
-        localConcurrency: concurrency,
-        pollingIntervalSeconds: 1,
-        // NOTIFY wakes workers for new jobs; retries (which send no NOTIFY) are found by this poll.
-        notifyPollingIntervalSeconds: 2,
-      },
-      async ([job]: JobWithMetadata<IngestJob>[]) => {
-        if (!job) return;
-        await handler(job.data, {
-          retryCount: job.retryCount,
-          isLastAttempt: job.retryCount >= job.retryLimit,
-          signal: job.signal,
-        });
-      },
-    );
+    // One pg-boss worker per slot, each of which we can wake: after a job it is told to fetch again at once. Without
+    // that it waits out its poll (2 s) before the next queued job, even with jobs waiting (measured: 20 small uploads
+    // at once took 37 s, each task ~0.1 s of work and 2 s of waiting).
+    for (let slot = 0; slot < concurrency; slot++) {
+      let workerId: string | undefined;
+      workerId = await this.#boss.work(
+        INGEST_QUEUE,
+        {
+          includeMetadata: true,
+          batchSize: 1,
+          localConcurrency: 1,
+          pollingIntervalSeconds: 1,
+          // NOTIFY wakes workers for new jobs; retries (which send no NOTIFY) are found by this poll.
+          notifyPollingIntervalSeconds: 2,
+        },
+        async ([job]: JobWithMetadata<IngestJob>[]) => {
+          if (!job) return;
+          try {
+            await handler(job.data, {
+              retryCount: job.retryCount,
+              isLastAttempt: job.retryCount >= job.retryLimit,
+              signal: job.signal,
+            });
+          } finally {
+            if (workerId !== undefined) this.#boss.notifyWorker(workerId);
+          }
+        },
+      );
+    }
   }
 
   /** Stops taking new ingestion jobs; with `wait`, also until the running handlers have returned. */
