@@ -27,6 +27,7 @@ export async function startWorker(services: Services): Promise<() => Promise<voi
       maxCompressionRatio: config.security.maxCompressionRatio,
       maxColumns: config.security.maxColumns,
       maxStoredRejections: config.maxStoredRejections,
+      verifyStoredChecksum: config.verifyStoredChecksum,
     },
     validationThreads,
     stopping: services.shutdown.signal,

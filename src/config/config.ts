@@ -27,6 +27,11 @@ export interface Config {
    * Default: the machine's cores.
    */
   validationThreads: number;
+  /**
+   * Hash a stored file again while validating it (CHECKSUM_MISMATCH when it changed since the upload). Off by default:
+   * the upload hashed it once, and the object store keeps it (S3 checks its own checksums).
+   */
+  verifyStoredChecksum: boolean;
   /** Raw files and rejections of tasks finished longer ago are removed (task rows stay); undefined: kept. */
   retentionDays: number | undefined;
   /** How often the worker sweeps for lost jobs, dead uploads and left-over files. */
@@ -178,6 +183,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     maxDecompressedBytes: integer(env, 'MAX_DECOMPRESSED_BYTES', 20 * GIB, 1, Number.MAX_SAFE_INTEGER),
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 1, 1, 64),
     validationThreads: integer(env, 'VALIDATION_THREADS', availableParallelism(), 0, 64),
+    verifyStoredChecksum: boolean(env, 'VERIFY_STORED_CHECKSUM', false),
     shutdownGraceSeconds: integer(env, 'SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
     retentionDays:
       optional(env, 'RETENTION_DAYS') === undefined ? undefined : integer(env, 'RETENTION_DAYS', 0, 1, 36_500),

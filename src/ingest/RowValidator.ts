@@ -35,6 +35,11 @@ export interface RowValidatorOptions {
   reading?: ReadingOptions;
   /** The field delimiter of a delimited file (detectFormat); default `,` for CSV and tab for TSV. */
   delimiter?: Delimiter;
+  /**
+   * The buffer valid rows are written into, shared by validators that run one after another in one thread
+   * (validationThread.ts): each push() takes its output out of it, so a new validator allocates no buffer of its own.
+   */
+  outputBuffer?: OutputBuffer;
   /** How valid rows are written (types.ts). Default JSON lines. */
   output?: ValidatedFormat;
   /** Keep the sampled rows as strings once the schema is known (`sample`, for a preview). */
@@ -124,7 +129,7 @@ export class RowValidator {
   readonly #onLine = (bytes: Buffer, start: number, end: number, line: number, rawLength: number, invalid: boolean) =>
     this.#handleLine(bytes, start, end, line, rawLength, invalid);
   readonly #scratch = new TokenizedRow();
-  readonly #out = new OutputBuffer();
+  readonly #out: OutputBuffer;
 
   #schema: DataSourceSchema | null;
   #header: string[] | null = null;
@@ -153,6 +158,7 @@ export class RowValidator {
     this.#reading = options.reading ?? {};
     this.#keepSample = options.keepSample ?? false;
     this.#output = options.output ?? 'jsonl';
+    this.#out = options.outputBuffer ?? new OutputBuffer();
     this.#schema = options.schema;
     this.#delimiter = options.delimiter ?? (options.format === 'tsv' ? '\t' : ',');
     this.#tokenizer = options.format === 'jsonl' ? null : new DelimitedTokenizer(this.#delimiter);

@@ -103,7 +103,7 @@ describe('faults in the stores', () => {
 
   test('a stored file that changed since upload: CHECKSUM_MISMATCH', async () => {
     await app.services.jobs.stop();
-    const reopened = await startTestApp({ worker: false });
+    const reopened = await startTestApp({ worker: false, env: { VERIFY_STORED_CHECKSUM: 'true' } });
     try {
       const task = await upload(reopened, 'checksum', 'ts,units\n2025-01-01,1\n2025-01-02,2\n');
       const file = path.join(

@@ -3,12 +3,15 @@
  * per open segment (a segment whose last row goes on in the next chunk stays open until that chunk arrives).
  */
 import { parentPort } from 'node:worker_threads';
+import { OutputBuffer } from '../OutputBuffer.ts';
 import { RowValidator } from '../RowValidator.ts';
 import type { PushReply, PushRequest, ThreadReply, ThreadRequest } from './threadMessages.ts';
 
 if (!parentPort) throw new Error('validationThread.ts runs in a worker thread');
 const port = parentPort;
 const open = new Map<string, RowValidator>();
+/** One output buffer for every validator of this thread: pushes run one at a time, each takes its output out. */
+const outputBuffer = new OutputBuffer();
 
 port.on('message', (request: ThreadRequest) => {
   if (request.type === 'drop') {
@@ -25,6 +28,8 @@ port.on('message', (request: ThreadRequest) => {
     reply = push(request);
   } catch (error) {
     open.delete(`${request.run}:${request.segment}`);
+    // what the failed push wrote must not become the next push's output
+    outputBuffer.length = 0;
     reply = { id: request.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   }
   const transfer =
@@ -39,7 +44,7 @@ function push(request: PushRequest): PushReply {
   let validator = open.get(key);
   if (!validator) {
     if (!request.start) throw new Error(`segment ${key} is not open in this thread`);
-    validator = new RowValidator(request.start);
+    validator = new RowValidator({ ...request.start, outputBuffer });
     open.set(key, validator);
   }
   const bytes = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
