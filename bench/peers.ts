@@ -54,8 +54,8 @@ async function runTributary(path: string, outDir: string, threads: number, outpu
   const { FileValidation } = await import('../src/ingest/parallel/FileValidation.ts');
   const { ValidationThreads } = await import('../src/ingest/parallel/ValidationThreads.ts');
   const pool = threads > 0 ? new ValidationThreads(threads) : null;
-  // threads start (and load their modules) before the clock, as they do once per worker process
-  if (pool) await warmUp(pool);
+  // threads start and warm up before the clock, as they do once when a worker process starts
+  if (pool) await (await import('../src/ingest/parallel/warmUpThreads.ts')).warmUpThreads(pool);
   return measure(async () => {
     const validation = new FileValidation({ format: 'csv', schema: null, taskId: 'bench-task', output }, pool);
     const out = createWriteStream(join(outDir, `validated.${output}`), { highWaterMark: 16 * 1024 * 1024 });
@@ -69,16 +69,6 @@ async function runTributary(path: string, outDir: string, threads: number, outpu
     await pool?.close();
     return { rows: validation.summary().rowsTotal, rejected };
   });
-}
-
-async function warmUp(pool: import('../src/ingest/parallel/ValidationThreads.ts').ValidationThreads): Promise<void> {
-  const { FileValidation } = await import('../src/ingest/parallel/FileValidation.ts');
-  const text = `sold_at,units\n${'2025-01-01T00:00:00Z,1\n'.repeat(5000)}`;
-  const validation = new FileValidation({ format: 'csv', schema: null, taskId: 'warm-up' }, pool, { chunkBytes: 4096 });
-  async function* once_() {
-    yield Buffer.from(text);
-  }
-  for await (const _ of validation.run(once_()));
 }
 
 async function runPolars(path: string): Promise<Measured> {

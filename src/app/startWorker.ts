@@ -1,4 +1,5 @@
 import { ValidationThreads } from '../ingest/parallel/ValidationThreads.ts';
+import { warmUpThreads } from '../ingest/parallel/warmUpThreads.ts';
 import { TaskAttempts } from '../tasks/TaskAttempts.ts';
 import { IngestionWorker } from '../worker/IngestionWorker.ts';
 import { TaskSweeper } from '../worker/TaskSweeper.ts';
@@ -14,6 +15,10 @@ export async function startWorker(services: Services): Promise<() => Promise<voi
   const { config, db, tasks, rejections, dataSources, objects, analytics, jobs, log } = services;
   const attempts = new TaskAttempts(db);
   const validationThreads = config.validationThreads > 0 ? new ValidationThreads(config.validationThreads) : null;
+  // In the background: the first task validates on warm threads, and a failed warm-up only costs that speed.
+  if (validationThreads) {
+    warmUpThreads(validationThreads).catch((error: unknown) => log.warn({ err: error }, 'validation warm-up failed'));
+  }
   const worker = new IngestionWorker({
     attempts,
     rejections,
