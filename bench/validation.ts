@@ -1,7 +1,9 @@
 /**
- * Validation throughput: `npx node bench/validation.ts [MB]` (default 200).
- * Generates a sales CSV of about that size in a temp dir, then runs RowValidator over it from disk in
- * 1 MiB chunks (output is materialised — its UTF-8 length is taken — and discarded). Best of 3 runs.
+ * Validation throughput: `npx node bench/validation.ts [MB] [csv|tsv|jsonl]` (default 200 csv).
+ * Generates a sales file of about that size in a temp dir, then validates it from disk in 1 MiB pieces (the output
+ * is materialised and discarded), best of 3 fresh processes. `VALIDATION_THREADS=N` validates over N warmed-up
+ * threads (FileValidation; default 0: RowValidator on one thread); `BENCH_OUTPUT=csv|jsonl` picks the validated
+ * format (default csv, DuckDB's; jsonl is Druid's).
  */
 
 import { spawnSync } from 'node:child_process';
@@ -10,7 +12,9 @@ import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RowValidator } from '../src/ingest/RowValidator.ts';
+import { FileValidation } from '../src/ingest/parallel/FileValidation.ts';
+import { ValidationThreads } from '../src/ingest/parallel/ValidationThreads.ts';
+import { warmUpThreads } from '../src/ingest/parallel/warmUpThreads.ts';
 import { expectedSalesCounts, generateSalesChunks, type SalesFileOptions } from './generateSalesFile.ts';
 
 interface RunResult {
@@ -26,22 +30,26 @@ interface RunResult {
 
 /** One timed validation of the file at path (runs in a child process). */
 async function runOnce(path: string, format: SalesFileOptions['format']): Promise<RunResult> {
+  const threadCount = Number(process.env.VALIDATION_THREADS ?? 0);
+  const output = process.env.BENCH_OUTPUT === 'jsonl' ? 'jsonl' : 'csv';
+  const threads = threadCount > 0 ? new ValidationThreads(threadCount) : null;
+  if (threads) await warmUpThreads(threads);
   const started = performance.now();
   const cpuStart = process.cpuUsage();
-  const validator = new RowValidator({ format: format ?? 'csv', schema: null, taskId: 'bench-task' });
+  const validator = new FileValidation(
+    { format: format ?? 'csv', schema: null, taskId: 'bench-task', output },
+    threads,
+  );
   let outputChars = 0;
   let rejections = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
-    const batch = validator.push(chunk as Buffer);
-    outputChars += batch.output.length; // the output string is complete (flat); it is then discarded
+  for await (const batch of validator.run(createReadStream(path, { highWaterMark: 1024 * 1024 }))) {
+    outputChars += batch.output.length; // the output is complete; it is then discarded
     rejections += batch.rejections.length;
   }
-  const last = validator.end();
-  outputChars += last.output.length;
-  rejections += last.rejections.length;
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   const summary = validator.summary();
+  await threads?.close();
   return {
     seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,

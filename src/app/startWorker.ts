@@ -17,7 +17,10 @@ export async function startWorker(services: Services): Promise<() => Promise<voi
   const validationThreads = config.validationThreads > 0 ? new ValidationThreads(config.validationThreads) : null;
   // In the background: the first task validates on warm threads, and a failed warm-up only costs that speed.
   if (validationThreads) {
-    warmUpThreads(validationThreads).catch((error: unknown) => log.warn({ err: error }, 'validation warm-up failed'));
+    warmUpThreads(validationThreads).catch((error: unknown) => {
+      // a process that stops during the warm-up ends its threads under it: nothing to report then
+      if (!validationThreads.closed) log.warn({ err: error }, 'validation warm-up failed');
+    });
   }
   const worker = new IngestionWorker({
     attempts,

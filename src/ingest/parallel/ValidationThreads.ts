@@ -25,6 +25,11 @@ export class ValidationThreads {
     for (let i = 0; i < size; i++) this.#threads.push(this.#spawn());
   }
 
+  /** close() was called (requests still waiting then fail). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   get size(): number {
     return this.#threads.length;
   }
