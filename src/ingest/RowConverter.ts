@@ -297,14 +297,7 @@ export class RowConverter {
         o = copy(NULL, b, o);
         continue;
       }
-      const s = metricStart[k] as number;
-      if (s >= 0) {
-        const e = metricEnd[k] as number;
-        for (let i = s; i < e; i++) b[o++] = bytes[i] as number;
-      } else {
-        const text = String(v);
-        for (let i = 0; i < text.length; i++) b[o++] = text.charCodeAt(i);
-      }
+      o = writeNumber(b, o, v, bytes, metricStart[k] as number, metricEnd[k] as number);
     }
     o = copy(this.#suffix, b, o);
     out.length = o;
@@ -348,14 +341,7 @@ export class RowConverter {
         // metric number `kind`
         const v = values[kind] as number;
         if (Number.isNaN(v)) continue;
-        const s = metricStart[kind] as number;
-        if (s >= 0) {
-          const e = metricEnd[kind] as number;
-          for (let i = s; i < e; i++) b[o++] = bytes[i] as number;
-        } else {
-          const text = String(v);
-          for (let i = 0; i < text.length; i++) b[o++] = text.charCodeAt(i);
-        }
+        o = writeNumber(b, o, v, bytes, metricStart[kind] as number, metricEnd[kind] as number);
         continue;
       }
       const s = starts[c] as number;
@@ -401,6 +387,18 @@ export class RowConverter {
     this.message = message;
     return false;
   }
+}
+
+/** Writes a metric's value: its input bytes[start, end) when they print it as it is (start ≥ 0), else String(v). */
+function writeNumber(b: Uint8Array, offset: number, v: number, bytes: Uint8Array, start: number, end: number): number {
+  let o = offset;
+  if (start >= 0) {
+    for (let i = start; i < end; i++) b[o++] = bytes[i] as number;
+    return o;
+  }
+  const text = String(v);
+  for (let i = 0; i < text.length; i++) b[o++] = text.charCodeAt(i);
+  return o;
 }
 
 /** Writes an integer (|n| < 2^53) in decimal; below 10^14 in 32-bit integer steps (epoch ms are 13 digits). */
