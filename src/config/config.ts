@@ -24,7 +24,7 @@ export interface Config {
   workerConcurrency: number;
   /**
    * Threads that validate a file's rows besides the worker's own (0: the worker alone). Shared by the process's jobs.
-   * Default: the machine's cores.
+   * Default: the machine's cores, at most 4.
    */
   validationThreads: number;
   /**
@@ -182,7 +182,8 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     maxStoredRejections: integer(env, 'MAX_STORED_REJECTIONS', 10_000, 0, 10_000_000),
     maxDecompressedBytes: integer(env, 'MAX_DECOMPRESSED_BYTES', 20 * GIB, 1, Number.MAX_SAFE_INTEGER),
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 1, 1, 64),
-    validationThreads: integer(env, 'VALIDATION_THREADS', availableParallelism(), 0, 64),
+    // Each thread is a V8 isolate (~30–50 MB): the default stops at 4, however many cores the machine has.
+    validationThreads: integer(env, 'VALIDATION_THREADS', Math.min(availableParallelism(), 4), 0, 64),
     verifyStoredChecksum: boolean(env, 'VERIFY_STORED_CHECKSUM', false),
     shutdownGraceSeconds: integer(env, 'SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
     retentionDays:
