@@ -11,21 +11,25 @@ export interface FileChunk {
 }
 
 /**
- * Cuts a file's bytes into chunks of about `targetBytes`, each ending after a line break that probably ends a row
+ * Cuts a file's bytes into chunks of about `targetBytes` (the first of about `firstBytes`), each ending after a line
+ * break that probably ends a row
  * (rowCuts.ts). Where none is found within `maxBytes` (one quoted field longer than that), the chunk ends anywhere and
  * the next one must continue the same row: `likelyRowStart` false. Memory: at most maxBytes plus one piece.
  */
 export class ChunkCutter {
   readonly #format: FileFormat;
-  readonly #targetBytes: number;
+  readonly #chunkBytes: number;
+  /** The size of the next chunk: firstBytes for the first, then chunkBytes. */
+  #targetBytes: number;
   readonly #maxBytes: number;
   #pieces: Buffer[] = [];
   #length = 0;
   #nextLikelyRowStart = true;
 
-  constructor(format: FileFormat, targetBytes: number, maxBytes: number) {
+  constructor(format: FileFormat, targetBytes: number, maxBytes: number, firstBytes = targetBytes) {
     this.#format = format;
-    this.#targetBytes = targetBytes;
+    this.#chunkBytes = targetBytes;
+    this.#targetBytes = Math.min(firstBytes, targetBytes);
     this.#maxBytes = Math.max(maxBytes, targetBytes);
   }
 
@@ -50,6 +54,7 @@ export class ChunkCutter {
       const chunk = joined ? bytes.subarray(0, at) : ownBytes(bytes, 0, at);
       chunks.push({ bytes: chunk, likelyRowStart: this.#nextLikelyRowStart, final: false });
       this.#nextLikelyRowStart = cut > 0;
+      this.#targetBytes = this.#chunkBytes;
       const rest = ownBytes(bytes, at, bytes.length);
       this.#pieces = rest.length > 0 ? [rest] : [];
       this.#length = rest.length;

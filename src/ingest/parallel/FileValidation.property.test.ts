@@ -70,6 +70,7 @@ const file = fc.record({
   delimiter: fc.constantFrom(',', '\t'),
   lineEnd: fc.constantFrom('\n', '\r\n', '\r'),
   chunkBytes: fc.integer({ min: 8, max: 600 }),
+  firstChunkBytes: fc.integer({ min: 1, max: 600 }),
   pieces: fc.array(fc.nat({ max: 20_000 }), { maxLength: 10 }),
   sampleRows: fc.integer({ min: 1, max: 12 }),
   inferred: fc.boolean(),
@@ -88,8 +89,13 @@ async function validateInParallel(
   options: RowValidatorOptions,
   chunkBytes: number,
   cuts: number[],
+  firstChunkBytes = chunkBytes,
 ): Promise<Result> {
-  const validation = new FileValidation(options, threads, { chunkBytes, maxChunkBytes: chunkBytes * 3 });
+  const validation = new FileValidation(options, threads, {
+    chunkBytes,
+    firstChunkBytes,
+    maxChunkBytes: chunkBytes * 3,
+  });
   let output = '';
   const rejections: RowRejection[] = [];
   async function* pieces() {
@@ -151,7 +157,10 @@ test('parallel validation gives exactly the one-thread result: rows, rejections 
         maxRejectionDetails: f.maxRejectionDetails,
       };
       const cuts = f.pieces.map((c) => c % (bytes.length + 1));
-      assertSameResult(await validateInParallel(bytes, options, f.chunkBytes, cuts), validate(bytes, options));
+      assertSameResult(
+        await validateInParallel(bytes, options, f.chunkBytes, cuts, f.firstChunkBytes),
+        validate(bytes, options),
+      );
     }),
     { numRuns: 400 },
   );

@@ -9,6 +9,11 @@ import type { ValidationThreads } from './ValidationThreads.ts';
 export interface FileValidationTuning {
   /** Bytes per chunk sent to a thread. Default 2 MiB. */
   chunkBytes?: number;
+  /**
+   * The first chunk, validated in this thread with the sample: small, so that this thread (which also answers API
+   * requests) is busy for as short a time as it can. Default 256 KiB (at most chunkBytes).
+   */
+  firstChunkBytes?: number;
   /** A chunk grows up to this size while no row end is found in it (one huge quoted field). Default 16 MiB. */
   maxChunkBytes?: number;
   /** Chunks validated ahead of the one whose rows are taken next. Default 2 per thread. */
@@ -45,6 +50,7 @@ export class FileValidation {
   readonly #options: RowValidatorOptions;
   readonly #threads: ValidationThreads | null;
   readonly #chunkBytes: number;
+  readonly #firstChunkBytes: number;
   readonly #maxChunkBytes: number;
   readonly #ahead: number;
   readonly #head: RowValidator;
@@ -66,6 +72,7 @@ export class FileValidation {
     this.#options = options;
     this.#threads = threads !== null && threads.size > 0 ? threads : null;
     this.#chunkBytes = tuning.chunkBytes ?? 2 * 1024 * 1024;
+    this.#firstChunkBytes = tuning.firstChunkBytes ?? 256 * 1024;
     this.#maxChunkBytes = tuning.maxChunkBytes ?? 16 * 1024 * 1024;
     this.#ahead = Math.max(1, (tuning.aheadPerThread ?? 2) * (threads?.size ?? 1));
     this.#head = new RowValidator(options);
@@ -89,7 +96,7 @@ export class FileValidation {
 
   /** Validates the decompressed file; yields the output and rejections in file order. summary() after it ends. */
   async *run(source: AsyncIterable<Buffer>): AsyncGenerator<ValidationBatch> {
-    const cutter = new ChunkCutter(this.#options.format, this.#chunkBytes, this.#maxChunkBytes);
+    const cutter = new ChunkCutter(this.#options.format, this.#chunkBytes, this.#maxChunkBytes, this.#firstChunkBytes);
     const queue: QueuedChunk[] = [];
     try {
       for await (const piece of source) {
