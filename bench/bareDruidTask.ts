@@ -5,34 +5,27 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import { tmpdir } from 'node:os';
 import { DruidClient } from '../src/analytics/druid/DruidClient.ts';
 import { ingestionSpec, s3Uri } from '../src/analytics/druid/ingestionSpec.ts';
+import { readConfig } from '../src/config/config.ts';
+import { openObjectStore } from '../src/storage/openObjectStore.ts';
 import { salesSchema } from './generateSalesFile.ts';
 
 export async function runBareDruidTask(env: Record<string, string>, file: string): Promise<number> {
-  const need = (name: string): string => {
-    const value = env[name];
-    if (!value) throw new Error(`${name} is not set (.services.env)`);
-    return value;
-  };
-  const bucket = need('S3_BUCKET');
-  const s3 = new S3Client({
-    endpoint: need('S3_ENDPOINT'),
-    region: need('S3_REGION'),
-    forcePathStyle: true,
-    credentials: { accessKeyId: need('S3_ACCESS_KEY_ID'), secretAccessKey: need('S3_SECRET_ACCESS_KEY') },
-  });
+  // The service's own settings and object store: the same bucket and client the service uses.
+  const config = readConfig({ ...env, DATA_DIR: tmpdir() });
+  if (!config.s3 || !config.druid) throw new Error('the bare Druid task needs S3_* and DRUID_URL (.services.env)');
+  const objects = openObjectStore(config);
   const key = `bench/bare-${randomBytes(6).toString('hex')}.csv`;
-  await new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: createReadStream(file) } }).done();
+  await objects.put(key, createReadStream(file));
   const storeName = `bench_bare_${randomBytes(4).toString('hex')}`;
   const spec = ingestionSpec({
     storeName,
     schema: salesSchema,
     taskId: storeName,
     attempt: 1,
-    s3Uri: s3Uri(bucket, key),
+    s3Uri: s3Uri(config.s3.bucket, key),
     mode: 'APPEND',
     interval: { start: new Date('2000-01-01T00:00:00Z'), end: new Date('2100-01-01T00:00:00Z') },
     concurrentAppend: false,
@@ -43,7 +36,7 @@ export async function runBareDruidTask(env: Record<string, string>, file: string
   ioConfig.inputFormat = { type: 'csv', findColumnsFromHeader: true };
   const tuning = spec.spec.tuningConfig as Record<string, unknown>;
   tuning.maxParseExceptions = 2_147_483_647;
-  const druid = new DruidClient({ url: need('DRUID_URL') });
+  const druid = new DruidClient({ url: config.druid.url });
   const started = performance.now();
   const { taskId } = await druid.submitTask(spec);
   for (;;) {
@@ -62,6 +55,7 @@ export async function runBareDruidTask(env: Record<string, string>, file: string
   }
   const seconds = (performance.now() - started) / 1000;
   await druid.markDataSourceUnused(storeName).catch(() => {});
+  await objects.delete(key);
   return seconds;
 }
 

@@ -1,4 +1,4 @@
-import type { DataSourceSchema, ValidatedFormat } from '../ingest/types.ts';
+import type { CsvLayout, DataSourceSchema, ValidatedFormat } from '../ingest/types.ts';
 import type { IngestMode, TaskLedger } from '../tasks/IngestionTask.ts';
 
 /** Lineage: every loaded row carries the id of the task that loaded it. */
@@ -18,9 +18,7 @@ export interface LoadRequest {
   validatedFile: string;
   /** Rows in the validated file. */
   rowCount: number;
-  /** The validated file's longest row, in bytes (its reader may need a bigger line buffer). */
-  longestRowBytes?: number;
-  /** A validated CSV's columns after the epoch ms, and its delimiter (RowValidator.csvLayout); null for JSON lines. */
+  /** How to read the validated file when it is a CSV (RowValidator.csvLayout); null for JSON lines. */
   csvLayout?: CsvLayout | null;
   /** APPEND adds the rows; REPLACE first removes every row of the data source inside `interval`. */
   mode: IngestMode;
@@ -45,12 +43,6 @@ export interface LoadRequest {
   onProgress?: (progress: { storeTaskId: string; storeState: string }) => Promise<void>;
   /** Aborted when our task is cancelled: stop the store's job. */
   signal?: AbortSignal;
-}
-
-/** The columns of a validated CSV after its first (epoch ms) column, in order, and the delimiter between them. */
-export interface CsvLayout {
-  columns: string[];
-  delimiter: string;
 }
 
 /** Thrown by `load` when `beginCommit` answered false: nothing of the task was made visible. */

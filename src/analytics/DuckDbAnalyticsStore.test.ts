@@ -51,8 +51,11 @@ for (const delimiter of [',', '\t', ';'] as const) {
         attempt: 1,
         validatedFile,
         rowCount: summary.rowsValid,
-        csvLayout: { columns: ['sold_at', 'label', 'units', 'amount'], delimiter },
-        longestRowBytes: Math.max(...result.output.split('\n').map((line) => Buffer.byteLength(line) + 1)),
+        csvLayout: {
+          columns: ['sold_at', 'label', 'units', 'amount'],
+          delimiter,
+          longestRowBytes: Math.max(...result.output.split('\n').map((line) => Buffer.byteLength(line) + 1)),
+        },
         mode: 'APPEND',
         interval: null,
         previousStoreTaskId: null,

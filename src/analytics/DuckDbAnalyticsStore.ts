@@ -63,7 +63,7 @@ export class DuckDbAnalyticsStore implements AnalyticsStore {
       return `c${i}`;
     };
     // DuckDB reads lines up to 2 MB by default, in buffers of 16 lines; only a file with longer rows gets bigger ones.
-    const lineBytes = (request.longestRowBytes ?? 0) + 1024;
+    const lineBytes = layout.longestRowBytes + 1024;
     const longLines =
       lineBytes > DUCKDB_DEFAULT_MAX_LINE ? `, max_line_size = ${lineBytes}, buffer_size = ${2 * lineBytes}` : '';
     const selected = [

@@ -376,11 +376,6 @@ export class RowConverter {
     return [this.#sums[k] as number, this.#compensation[k] as number];
   }
 
-  /** Sum of metric k over the valid rows so far. */
-  sum(k: number): number {
-    return (this.#sums[k] as number) + (this.#compensation[k] as number);
-  }
-
   #reject(code: RowRejectionCode, column: string | null, message: string): false {
     this.code = code;
     this.column = column;

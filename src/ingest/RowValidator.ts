@@ -17,6 +17,7 @@ import {
 } from './readingPlan.ts';
 import { MAX_ROW_BYTES, TokenizedRow } from './TokenizedRow.ts';
 import type {
+  CsvLayout,
   DataSourceSchema,
   FileFormat,
   RejectionCounts,
@@ -76,6 +77,24 @@ export interface PartialTotals {
   /** Per metric (schema order): the running sum and its Neumaier compensation. */
   sums: number[];
   compensations: number[];
+}
+
+/** The summary of a whole file from its totals (one validator's, or those of a file's parts added up). */
+export function summaryOfTotals(schema: DataSourceSchema, totals: PartialTotals): ValidationSummary {
+  const metricSums: Record<string, number> = {};
+  schema.metrics.forEach((m, k) => {
+    metricSums[m.name] = (totals.sums[k] as number) + (totals.compensations[k] as number);
+  });
+  return {
+    schema,
+    rowsTotal: totals.rowsTotal,
+    rowsValid: totals.rowsValid,
+    rowsRejected: totals.rowsTotal - totals.rowsValid,
+    minTime: totals.rowsValid === 0 ? null : totals.minTime,
+    maxTime: totals.rowsValid === 0 ? null : totals.maxTime,
+    metricSums,
+    rejectionCounts: { ...totals.rejectionCounts },
+  };
 }
 
 export const DEFAULT_MAX_COLUMNS = 500;
@@ -239,9 +258,14 @@ export class RowValidator {
     return this.#format === 'jsonl' ? ',' : this.#delimiter;
   }
 
-  /** The validated CSV's layout: its columns after the epoch ms (the file's, in its order) and its delimiter. */
-  get csvLayout(): { columns: string[]; delimiter: string } | null {
-    return this.#header === null ? null : { columns: [...this.#header], delimiter: this.#csvDelimiter };
+  /** How to read the validated CSV: the file's columns in its order after the epoch ms, its delimiter, its longest row. */
+  get csvLayout(): CsvLayout | null {
+    if (this.#header === null) return null;
+    return {
+      columns: [...this.#header],
+      delimiter: this.#csvDelimiter,
+      longestRowBytes: this.#converter?.longestRow ?? 0,
+    };
   }
 
   /** The header's column names, once read (JSON lines: once sampled). */
@@ -297,20 +321,7 @@ export class RowValidator {
     if (!this.#ended || converter === null || this.#schema === null) {
       throw new Error('RowValidator.summary() before a successful end()');
     }
-    const metricSums: Record<string, number> = {};
-    this.#schema.metrics.forEach((m, k) => {
-      metricSums[m.name] = converter.sum(k);
-    });
-    return {
-      schema: this.#schema,
-      rowsTotal: this.#rowsTotal,
-      rowsValid: this.#rowsValid,
-      rowsRejected: this.#rowsTotal - this.#rowsValid,
-      minTime: this.#rowsValid === 0 ? null : converter.minTime,
-      maxTime: this.#rowsValid === 0 ? null : converter.maxTime,
-      metricSums,
-      rejectionCounts: { ...this.#rejectionCounts },
-    };
+    return summaryOfTotals(this.#schema, this.partialTotals());
   }
 
   #feed(chunk: Buffer, final: boolean): void {

@@ -7,6 +7,14 @@ export type FileFormat = 'csv' | 'tsv' | 'jsonl';
  */
 export type ValidatedFormat = 'jsonl' | 'csv';
 
+/** How to read a validated CSV: its columns after the first (epoch ms) one, in order, its delimiter, its longest row. */
+export interface CsvLayout {
+  columns: string[];
+  delimiter: string;
+  /** In bytes, line break included (a reader may need a bigger line buffer). */
+  longestRowBytes: number;
+}
+
 /** `long`: integers within ±2^53; `double`: any finite number. */
 export type MetricType = 'long' | 'double';
 

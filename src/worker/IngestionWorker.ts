@@ -101,7 +101,7 @@ export class IngestionWorker {
       const dataSource = await this.#deps.dataSources.ensure(task.workspace, task.dataSourceName);
       // A final schema, or the one this task claimed in an earlier attempt; else the file's own, inferred.
       const given = dataSource.schema ?? (dataSource.claim?.taskId === task.taskId ? dataSource.claim.schema : null);
-      const { summary, longestRowBytes, csvLayout } = await validateStoredFile(
+      const { summary, csvLayout } = await validateStoredFile(
         { ...this.#deps, attempts, output: analytics.validatedFormat },
         task,
         ref,
@@ -138,7 +138,6 @@ export class IngestionWorker {
           attempt: task.attempt,
           validatedFile,
           rowCount: summary.rowsValid,
-          longestRowBytes,
           csvLayout,
           previousStoreTaskId: task.storeTaskId,
           mode: task.mode,

@@ -3,12 +3,12 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import type { CsvLayout } from '../analytics/AnalyticsStore.ts';
 import { AppError } from '../errors/AppError.ts';
 import { FileValidation } from '../ingest/parallel/FileValidation.ts';
 import type { ValidationThreads } from '../ingest/parallel/ValidationThreads.ts';
 import { transcodeToUtf8 } from '../ingest/transcodeToUtf8.ts';
 import type {
+  CsvLayout,
   DataSourceSchema,
   RowRejection,
   ValidatedFormat,
@@ -57,7 +57,7 @@ export async function validateStoredFile(
   schema: DataSourceSchema | null,
   validatedFile: string,
   signal: AbortSignal,
-): Promise<{ summary: ValidationSummary; longestRowBytes: number; csvLayout: CsvLayout | null }> {
+): Promise<{ summary: ValidationSummary; csvLayout: CsvLayout | null }> {
   const { objects, attempts, rejections, limits } = deps;
   if (!task.format || !task.sha256) throw new AppError('INTERNAL', `task ${task.taskId} has no recorded format`);
   const validator = new FileValidation(
@@ -159,5 +159,5 @@ export async function validateStoredFile(
     throw new AppError('CHECKSUM_MISMATCH', `stored object hashes to ${sha256}, the upload to ${task.sha256}`);
   }
   if (!(await attempts.recordProgress(ref, progress()))) throw new AttemptEnded('the task was cancelled');
-  return { summary: validator.summary(), longestRowBytes: validator.longestRowBytes, csvLayout: validator.csvLayout };
+  return { summary: validator.summary(), csvLayout: validator.csvLayout };
 }

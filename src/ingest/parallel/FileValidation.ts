@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../errors/AppError.ts';
-import { type PartialTotals, RowValidator, type RowValidatorOptions } from '../RowValidator.ts';
-import type { RejectionCounts, RowRejection, ValidationBatch, ValidationSummary } from '../types.ts';
+import { type PartialTotals, RowValidator, type RowValidatorOptions, summaryOfTotals } from '../RowValidator.ts';
+import type { CsvLayout, RejectionCounts, ValidationBatch, ValidationSummary } from '../types.ts';
 import { ChunkCutter, type FileChunk } from './ChunkCutter.ts';
 import type { PushReply } from './threadMessages.ts';
 import type { ValidationThreads } from './ValidationThreads.ts';
@@ -123,7 +123,6 @@ export class FileValidation {
       }
       this.#summary = this.#finish();
     } finally {
-      for (const queued of queue) queued.guess?.reply.catch(() => {});
       if (this.#threads !== null)
         for (let t = 0; t < this.#threads.size; t++) this.#threads.drop(t, { run: this.#run });
     }
@@ -137,14 +136,10 @@ export class FileValidation {
     return { ...this.#stats };
   }
 
-  /** The validated CSV's columns and delimiter (RowValidator.csvLayout), once the header is read. */
-  get csvLayout(): { columns: string[]; delimiter: string } | null {
-    return this.#head.csvLayout;
-  }
-
-  /** The longest valid row written, in bytes (after run() ended). */
-  get longestRowBytes(): number {
-    return this.#totals().longestRow;
+  /** How to read the validated CSV (RowValidator.csvLayout), with the longest row of all the file's parts. */
+  get csvLayout(): CsvLayout | null {
+    const layout = this.#head.csvLayout;
+    return layout === null ? null : { ...layout, longestRowBytes: this.#totals().longestRow };
   }
 
   /** Totals of the whole file, after run() ended. */
@@ -192,7 +187,7 @@ export class FileValidation {
     const threads = this.#threads as ValidationThreads;
     const position = this.#position;
     if (position.kind === 'head') {
-      if (queued.guess) this.#dropGuess(threads, queued);
+      // no guess is made before the head knows the schema (#guessAhead)
       const batch = this.#head.push(chunk.bytes);
       if (chunk.final) {
         const last = this.#head.end();
@@ -272,20 +267,7 @@ export class FileValidation {
     if (schema === null) throw new Error('FileValidation: no schema after the head');
     const totals = this.#totals();
     if (totals.rowsTotal === 0) throw new AppError('NO_DATA_ROWS', 'The file has a header row but no data rows.');
-    const metricSums: Record<string, number> = {};
-    schema.metrics.forEach((m, k) => {
-      metricSums[m.name] = (totals.sums[k] as number) + (totals.compensations[k] as number);
-    });
-    return {
-      schema,
-      rowsTotal: totals.rowsTotal,
-      rowsValid: totals.rowsValid,
-      rowsRejected: totals.rowsTotal - totals.rowsValid,
-      minTime: totals.rowsValid === 0 ? null : totals.minTime,
-      maxTime: totals.rowsValid === 0 ? null : totals.maxTime,
-      metricSums,
-      rejectionCounts: totals.rejectionCounts,
-    };
+    return summaryOfTotals(schema, totals);
   }
 }
 
@@ -325,5 +307,3 @@ function addTotals(into: PartialTotals, part: PartialTotals): void {
     into.compensations[k] = (into.compensations[k] as number) + c + (part.compensations[k] as number);
   }
 }
-
-export type { RowRejection };
